@@ -1,0 +1,15 @@
+#ifndef BOTRUN_CSHIMS_H
+#define BOTRUN_CSHIMS_H
+/* One-line wrappers for the OpenSSL and zlib macros Swift cannot import.
+   None of these can raise or longjmp. */
+#include <openssl/ssl.h>
+#include <zlib.h>
+
+long shim_SSL_set_tlsext_host_name(SSL *ssl, const char *name);
+int shim_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version);
+long shim_SSL_CTX_set_mode(SSL_CTX *ctx, long mode);
+unsigned long long shim_SSL_OP_NO_COMPRESSION(void);
+int shim_inflateInit(z_stream *strm);
+int shim_deflateInit(z_stream *strm, int level);
+
+#endif

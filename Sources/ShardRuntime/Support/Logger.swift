@@ -1,0 +1,91 @@
+import Foundation
+
+/// Severity of a log record, lowest first.
+public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
+    case debug, info, warn, error
+
+    public var name: String {
+        switch self {
+        case .debug: "debug"
+        case .info: "info"
+        case .warn: "warn"
+        case .error: "error"
+        }
+    }
+
+    public init?(name: String) {
+        guard let level = LogLevel.allCases.first(where: { $0.name == name.lowercased() }) else { return nil }
+        self = level
+    }
+
+    public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// Short structured log records: a message plus key=value fields, one line each.
+///
+/// Records go to stderr. Fields carry context (always the shard id where there is one);
+/// values are never tokens — callers pass `Token` only through its redacted description.
+public final class Logger: @unchecked Sendable {
+    public enum Format: String, Sendable { case text, json }
+
+    public var level: LogLevel
+    public var format: Format
+    private let lock = NSLock()
+    private let sink: @Sendable (String) -> Void
+
+    public init(level: LogLevel = .info, format: Format = .text,
+                sink: @escaping @Sendable (String) -> Void = { line in
+                    FileHandle.standardError.write(Data((line + "\n").utf8))
+                }) {
+        self.level = level
+        self.format = format
+        self.sink = sink
+    }
+
+    /// The process-wide logger used when a component is given none.
+    public static let shared = Logger()
+
+    public func log(_ level: LogLevel, _ message: String, _ fields: KeyValuePairs<String, CustomStringConvertible> = [:]) {
+        guard level >= self.level else { return }
+        let line: String
+        switch format {
+        case .text:
+            var out = "\(level.name) \(message)"
+            for (key, value) in fields { out += " \(key)=\(Logger.quoteIfNeeded(value.description))" }
+            line = out
+        case .json:
+            var out = "{\"level\":\"\(level.name)\",\"msg\":\(Logger.jsonString(message))"
+            for (key, value) in fields { out += ",\(Logger.jsonString(key)):\(Logger.jsonString(value.description))" }
+            line = out + "}"
+        }
+        lock.lock()
+        sink(line)
+        lock.unlock()
+    }
+
+    public func debug(_ message: String, _ fields: KeyValuePairs<String, CustomStringConvertible> = [:]) { log(.debug, message, fields) }
+    public func info(_ message: String, _ fields: KeyValuePairs<String, CustomStringConvertible> = [:]) { log(.info, message, fields) }
+    public func warn(_ message: String, _ fields: KeyValuePairs<String, CustomStringConvertible> = [:]) { log(.warn, message, fields) }
+    public func error(_ message: String, _ fields: KeyValuePairs<String, CustomStringConvertible> = [:]) { log(.error, message, fields) }
+
+    static func quoteIfNeeded(_ value: String) -> String {
+        if !value.isEmpty, !value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }) { return value }
+        return jsonString(value)
+    }
+
+    static func jsonString(_ value: String) -> String {
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

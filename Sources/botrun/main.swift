@@ -1,0 +1,4 @@
+import BotrunKit
+import Foundation
+
+print("botrun \(BotrunVersion.string)")
