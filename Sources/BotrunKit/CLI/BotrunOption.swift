@@ -65,7 +65,7 @@ public enum BotrunOption: String, CaseIterable, Sendable {
         case .noWatch: "do not reload scripts when they change (SIGHUP still reloads)"
         case .unsafe: "give scripts the full Lua standard library (no sandbox)"
         case .handlerTimeout:
-            "abort a handler call after SECONDS (default: \(BotrunOptions.defaultHandlerTimeout.formatted))"
+            "abort a handler call after SECONDS (default: \(BotrunOptions.defaultHandlerTimeout.plainText))"
         case .memoryLimit: "memory cap per Lua state in MiB (default: \(BotrunOptions.defaultMemoryLimitMB))"
         case .help: "show this help and exit"
         case .version: "show the version and exit"
@@ -83,7 +83,7 @@ public enum BotrunOption: String, CaseIterable, Sendable {
 
 extension Double {
     /// `2` for 2.0, `0.5` for 0.5: how a number of seconds reads in help and messages.
-    var formatted: String {
+    var plainText: String {
         self == rounded() && abs(self) < 1e15 ? String(Int(self)) : String(self)
     }
 }

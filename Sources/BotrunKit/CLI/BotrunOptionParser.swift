@@ -168,7 +168,7 @@ public struct BotrunOptionParser: Sendable {
         case .handlerTimeout:
             guard let seconds = Double(value), seconds.isFinite, seconds > 0, seconds <= Self.maxHandlerTimeout else {
                 throw UsageError(option: flag,
-                                 "expects seconds above 0 and at most \(Self.maxHandlerTimeout.formatted) (e.g. 2 or 0.5), got '\(value)'")
+                                 "expects seconds above 0 and at most \(Self.maxHandlerTimeout.plainText) (e.g. 2 or 0.5), got '\(value)'")
             }
             state.options.handlerTimeout = seconds
         case .memoryLimit:
