@@ -39,7 +39,10 @@ async def handler(ws):
         async def parts():
             for k, part in enumerate(["frag-one ", "frag-two ", "ünïcødé ", "end"]):
                 if k > 0:
-                    await ws.ping(f"inside-{k}".encode())
+                    # Wait for the pong: the message only completes if the client answers
+                    # pings that arrive between fragments.
+                    pong_waiter = await ws.ping(f"inside-{k}".encode())
+                    await asyncio.wait_for(pong_waiter, 5)
                 yield part
         await ws.send(parts())
         async for message in ws:
