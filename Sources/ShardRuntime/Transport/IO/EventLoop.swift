@@ -15,7 +15,9 @@ public final class EventLoop: @unchecked Sendable {
     private let lock = NSLock()
     private var pending: [() -> Void] = []
     private var wakePending = false
-    private var thread: pthread_t?
+    /// Set once by the loop thread before `init` returns (published by the semaphore), then
+    /// only read, so `inEventLoop` needs no lock.
+    nonisolated(unsafe) private var thread: pthread_t?
     private var timers = TimerHeap()
     private var registrations: [Int32: EventLoopSelectable] = [:]
     private var interests: [Int32: UInt32] = [:]
@@ -37,7 +39,7 @@ public final class EventLoop: @unchecked Sendable {
         _ = epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFD, &ev)
         let started = DispatchSemaphore(value: 0)
         let t = Thread { [unowned self] in
-            self.lock.lock(); self.thread = pthread_self(); self.lock.unlock()
+            self.thread = pthread_self()
             started.signal()
             self.run()
         }
@@ -49,7 +51,6 @@ public final class EventLoop: @unchecked Sendable {
 
     /// True when called on this loop's thread.
     public var inEventLoop: Bool {
-        lock.lock(); defer { lock.unlock() }
         guard let thread else { return false }
         return pthread_equal(thread, pthread_self()) != 0
     }

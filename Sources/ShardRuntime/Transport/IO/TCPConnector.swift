@@ -126,3 +126,16 @@ struct UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
 }
+
+extension StreamConnection {
+    /// Opens a client stream to `host:port` (TLS when `tls` is given). `completion` runs on
+    /// `loop` once connected (set the handlers there, before any byte is read) or with the
+    /// error: resolve failure, refused, timed out, or a TLS refusal that says which check failed.
+    public static func connect(host: String, port: Int, tls: TLSConfiguration? = nil, timeout: Double = 10,
+                               on loop: EventLoop = EventLoopGroup.shared.next(),
+                               completion: @escaping @Sendable (Result<StreamConnection, TransportError>) -> Void) {
+        loop.execute {
+            _ = TCPConnector.connect(host: host, port: port, tls: tls, timeout: timeout, loop: loop, completion: completion)
+        }
+    }
+}
