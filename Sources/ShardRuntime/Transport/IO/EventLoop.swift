@@ -38,7 +38,8 @@ public final class EventLoop: @unchecked Sendable {
         var ev = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: wakeFD))
         _ = epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFD, &ev)
         let started = DispatchSemaphore(value: 0)
-        let t = Thread { [unowned self] in
+        // The thread keeps its loop alive until `shutdown()` lets it finish.
+        let t = Thread { [self] in
             self.thread = pthread_self()
             started.signal()
             self.run()
@@ -87,14 +88,14 @@ public final class EventLoop: @unchecked Sendable {
         if inEventLoop {
             timers.push(entry)
         } else {
-            enqueue { [unowned self] in self.timers.push(entry) }
+            enqueue { self.timers.push(entry) }
         }
         return handle
     }
 
     /// Stops the loop thread after the queued work ran. Registered fds are not closed.
     public func shutdown() {
-        enqueue { [unowned self] in self.stopped = true }
+        enqueue { self.stopped = true }
     }
 
     static func now() -> UInt64 {
@@ -169,6 +170,8 @@ public final class EventLoop: @unchecked Sendable {
         close(epfd)
         close(wakeFD)
     }
+
+    deinit { readBuffer.deallocate() }
 
     private func nextTimeoutMillis() -> Int32 {
         lock.lock()
