@@ -88,9 +88,5 @@ public struct ResumeSession: Sendable, Equatable, Codable {
     }
 }
 
-/// Transport compression requested in the gateway URL's `compress` parameter.
-public enum GatewayCompression: String, Sendable {
-    case zlibStream = "zlib-stream"
-    case zstdStream = "zstd-stream"
-    case none
-}
+// `GatewayCompression` (the URL's `compress` parameter) is defined once, in
+// Transport/Compression/GatewayDecompressor.swift (same cases and raw values).
