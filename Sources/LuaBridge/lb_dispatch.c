@@ -63,6 +63,7 @@ static int lb_collect_names(lua_State *L) {
     return 1;
 }
 
+/* Stack: [-0, +0]; the listing runs under lb_protected. Never raises. */
 const char *lb_handler_names(lb_state *S) {
     lua_State *L = S->L;
     int base = lua_gettop(L);
@@ -129,6 +130,7 @@ static int lb_call_body(lua_State *L) {
     return 0;
 }
 
+/* Stack: [-0, +0]; runs lb_call_body under lb_protected. Never raises. */
 static int lb_run_call(lb_state *S, lb_call_args *a) {
     lua_State *L = S->L;
     int base = lua_gettop(L);
@@ -143,6 +145,7 @@ static int lb_run_call(lb_state *S, lb_call_args *a) {
     return rc;
 }
 
+/* Stack: [-0, +0]. Never raises (see lb_run_call). */
 int lb_dispatch(lb_state *S, const char *event, const uint8_t *json, size_t len,
                 int shard_id, int64_t seq) {
     char handler[128];
@@ -154,6 +157,7 @@ int lb_dispatch(lb_state *S, const char *event, const uint8_t *json, size_t len,
     return lb_run_call(S, &a);
 }
 
+/* Stack: [-0, +0]. Never raises (see lb_run_call). */
 int lb_call_lifecycle(lb_state *S, const char *handler, const char *args_json,
                       size_t args_len, int shard_id) {
     char event[128];

@@ -16,6 +16,7 @@ typedef struct jd {
     const char *start, *p, *end;
 } jd;
 
+/* Stack: [-0, +1, v] raises the decode error with the byte offset. */
 static void jd_fail(jd *d, const char *what) {
     luaL_error(d->L, "JSON decode error at byte %d: %s", (int)(d->p - d->start), what);
 }
@@ -178,6 +179,7 @@ static void jd_number(jd *d) {
     lua_pushnumber(d->L, jd_c_locale ? strtod_l(buf, NULL, jd_c_locale) : strtod(buf, NULL));
 }
 
+/* Stack: [-0, +0, v] consumes `word` or raises. */
 static void jd_literal(jd *d, const char *word, size_t n) {
     if ((size_t)(d->end - d->p) < n || memcmp(d->p, word, n) != 0) jd_fail(d, "unexpected character");
     d->p += n;
@@ -238,6 +240,7 @@ static void jd_value(jd *d, int depth) {
     }
 }
 
+/* Stack: [-0, +1, e] pushes the decoded value (see lb_internal.h). */
 void lb_json_decode(lua_State *L, const char *json, size_t len) {
     jd d = {L, lb_from(L), json, json, json + len};
     jd_value(&d, 0);

@@ -4,6 +4,7 @@
    name the offending key path, e.g. "activities[1].name". */
 #include "lb_internal.h"
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@ typedef struct je {
 
 static const char *je_path(je *e) { return e->path[0] ? e->path : "value"; }
 
+/* Stack: [-0, +0, m] appends a quoted, escaped string to the buffer. */
 static void je_string(je *e, const char *s, size_t n) {
     static const char hex[] = "0123456789abcdef";
     lb_buf_add(e->L, e->b, "\"", 1);
@@ -70,6 +72,7 @@ static int je_is_array(lua_State *L, int idx, lua_Integer *n_out) {
     return count == n;
 }
 
+/* Stack: [-0, +0, e] appends the array or object at idx. */
 static void je_table(je *e, int idx, int depth) {
     lua_State *L = e->L;
     if (depth >= JE_MAX_DEPTH)
@@ -135,7 +138,9 @@ static void je_value(je *e, int idx, int depth) {
         } else {
             double v = lua_tonumber(L, idx);
             if (!isfinite(v)) luaL_error(L, "cannot encode field '%s' (%f is not a JSON number)", je_path(e), v);
-            snprintf(num, sizeof num, "%.17g", v);
+            /* shortest of 15 or 17 digits that reads back exactly (0.1 -> "0.1") */
+            snprintf(num, sizeof num, "%.15g", v);
+            if (strtod(num, NULL) != v) snprintf(num, sizeof num, "%.17g", v);
         }
         lb_buf_add(L, e->b, num, strlen(num));
         return;
@@ -154,6 +159,7 @@ static void je_value(je *e, int idx, int depth) {
     luaL_error(L, "cannot encode field '%s' (%s)", je_path(e), luaL_typename(L, idx));
 }
 
+/* Stack: [-0, +0, e] (see lb_internal.h). */
 void lb_json_encode(lua_State *L, int idx, lb_buf *b, const char *prefix) {
     je e;
     e.L = L;
@@ -180,6 +186,7 @@ static int lb_lua_json_decode(lua_State *L) {
     return 1;
 }
 
+/* Stack: [-0, +0, m] installs the global `json` table. */
 void lb_open_json(lua_State *L) {
     lua_createtable(L, 0, 3);
     lua_pushcfunction(L, lb_lua_json_encode);

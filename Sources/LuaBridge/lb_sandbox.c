@@ -166,6 +166,7 @@ static void lb_copy_field(lua_State *L, const char *k) {
     lua_setfield(L, -3, k);
 }
 
+/* Stack: [-0, +0, e] replaces globals as described at the top of this file. */
 void lb_open_sandbox(lua_State *L, lb_state *S) {
     lua_pushcfunction(L, lb_print);
     lua_setglobal(L, "print");

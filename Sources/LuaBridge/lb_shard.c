@@ -53,6 +53,7 @@ static const char *lb_actual(lua_State *L, int idx) {
     return luaL_typename(L, idx);
 }
 
+/* Stack: [-0, +0, -] reads the value at idx. Never raises. */
 static int lb_type_ok(lua_State *L, int idx, int types) {
     switch (lua_type(L, idx)) {
     case LUA_TSTRING: return types & T_STRING;
@@ -220,8 +221,7 @@ static int lb_shard_command(lua_State *L) {
     return 1;
 }
 
-/* [-1, +0, -] decodes the string at the top under a nested pcall to validate
-   it; returns 1 when valid. The message (if any) is left in msg. */
+/* Stack: [-0, +1, e] decodes the string at 1 (only to validate it). */
 static int lb_decode_check(lua_State *L) {
     size_t n;
     const char *s = lua_tolstring(L, 1, &n);
@@ -229,6 +229,7 @@ static int lb_decode_check(lua_State *L) {
     return 0;
 }
 
+/* Stack: [-0, +0, m] validates the string at idx with a nested pcall. */
 static int lb_valid_json(lua_State *L, int idx, char *msg, size_t cap) {
     lua_pushcfunction(L, lb_decode_check);
     lua_pushvalue(L, idx);
@@ -336,6 +337,7 @@ static int lb_log(lua_State *L) {
     return 0;
 }
 
+/* Stack: [-0, +0, m] installs the globals `shard` and `log`. */
 void lb_open_shard(lua_State *L) {
     static const luaL_Reg shard_fns[] = {
         {"info", lb_shard_info}, {"command", lb_shard_command}, {"send", lb_shard_send}, {NULL, NULL},

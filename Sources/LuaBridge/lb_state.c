@@ -70,12 +70,14 @@ static void lb_hook(lua_State *L, lua_Debug *ar) {
     }
 }
 
+/* Stack: [-0, +0] only reached on a bug (a Lua error outside any pcall). */
 static int lb_panic(lua_State *L) {
     const char *msg = lua_tostring(L, -1);
     fprintf(stderr, "botrun: unprotected Lua error: %s\n", msg ? msg : "?");
     abort();
 }
 
+/* Stack: [-0, +0, -] never raises. */
 void lb_where(lua_State *L, int level, char *out, size_t cap) {
     lua_Debug ar;
     out[0] = 0;
@@ -107,6 +109,7 @@ static int lb_msgh(lua_State *L) {
     return 1;
 }
 
+/* Stack: [-n, +n|0, v] returns its arguments, or rethrows a pending abort. */
 int lb_abort_check(lua_State *L) {
     lb_state *S = lb_from(L);
     if (S->aborting != LB_ABORT_NONE && !lua_toboolean(L, 1)) {
@@ -116,6 +119,7 @@ int lb_abort_check(lua_State *L) {
     return lua_gettop(L);
 }
 
+/* Stack: [-(nargs+1), +nresults (on success) | +0, -]. Never raises. */
 int lb_protected(lb_state *S, int base, int nargs, int nresults) {
     lua_State *L = S->L;
     lua_pushcfunction(L, lb_msgh);
@@ -163,6 +167,7 @@ static int lb_setup(lua_State *L) {
     return 0;
 }
 
+/* Stack: [-0, +0] on the new state. Never raises. */
 lb_state *lb_new(const lb_options *opts, const lb_host *host) {
     lb_state *S = calloc(1, sizeof *S);
     if (S == NULL) return NULL;
@@ -190,6 +195,7 @@ lb_state *lb_new(const lb_options *opts, const lb_host *host) {
     return S;
 }
 
+/* Never raises (lua_close runs finalizers protected). */
 void lb_close(lb_state *S) {
     if (S == NULL) return;
     if (S->L) lua_close(S->L);
@@ -234,6 +240,7 @@ static int lb_keep_main(lua_State *L) {
     return status;
 }
 
+/* Stack: [-0, +0]; compiled chunk goes to the registry. Never raises. */
 int lb_load_buffer(lb_state *S, const char *code, size_t len, const char *chunkname) {
     lua_State *L = S->L;
     char name[256];
@@ -266,6 +273,7 @@ int lb_load_buffer(lb_state *S, const char *code, size_t len, const char *chunkn
     return LB_OK;
 }
 
+/* Stack: [-0, +0]. Never raises. */
 int lb_load_file(lb_state *S, const char *path) {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
@@ -292,6 +300,7 @@ int lb_load_file(lb_state *S, const char *path) {
     return rc;
 }
 
+/* Stack: [-0, +0]. Never raises. */
 int lb_run_main(lb_state *S) {
     lua_State *L = S->L;
     int base = lua_gettop(L);
@@ -304,6 +313,7 @@ int lb_run_main(lb_state *S) {
     return lb_protected(S, base, 0, 0);
 }
 
+/* Stack: [-0, +0]. Never raises. */
 int lb_eval(lb_state *S, const char *code, char *out, size_t cap) {
     lua_State *L = S->L;
     int base = lua_gettop(L);
@@ -345,6 +355,7 @@ int lb_eval(lb_state *S, const char *code, char *out, size_t cap) {
 
 /* ---- growable buffer owned by a userdata ---- */
 
+/* Stack: [-0, +0, -] __gc of lb.buf: frees the bytes. */
 static int lb_buf_gc(lua_State *L) {
     lb_buf *b = (lb_buf *)lua_touserdata(L, 1);
     free(b->p);
@@ -352,6 +363,7 @@ static int lb_buf_gc(lua_State *L) {
     return 0;
 }
 
+/* Stack: [-0, +1, m] (see lb_internal.h). */
 lb_buf *lb_buf_push(lua_State *L) {
     lb_buf *b = (lb_buf *)lua_newuserdatauv(L, sizeof *b, 0);
     b->p = NULL;
@@ -364,6 +376,7 @@ lb_buf *lb_buf_push(lua_State *L) {
     return b;
 }
 
+/* Stack: [-0, +0, m] (see lb_internal.h). */
 void lb_buf_add(lua_State *L, lb_buf *b, const char *s, size_t n) {
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 256;

@@ -29,6 +29,7 @@ static void st_warn(st_enc *e, const char *what) {
     else fprintf(stderr, "%s\n", msg);
 }
 
+/* Stack: [-0, +0, -] never raises. */
 static int st_storable(lua_State *L, int idx) {
     int t = lua_type(L, idx);
     return t == LUA_TBOOLEAN || t == LUA_TNUMBER || t == LUA_TSTRING || t == LUA_TTABLE ||
@@ -142,6 +143,7 @@ static int st_export_body(lua_State *L) {
     return 0;
 }
 
+/* Stack: [-0, +0]. Never raises. */
 char *lb_store_export(lb_state *S, size_t *len) {
     lua_State *L = S->L;
     st_out out = {NULL, 0};
@@ -162,6 +164,7 @@ typedef struct st_dec {
     const char *p, *end;
 } st_dec;
 
+/* Stack: [-0, +0, v] raises when fewer than n bytes remain. */
 static void st_need(st_dec *d, size_t n) {
     if ((size_t)(d->end - d->p) < n) luaL_error(d->L, "store blob truncated");
 }
@@ -230,6 +233,7 @@ static int st_import_body(lua_State *L) {
     return 0;
 }
 
+/* Stack: [-0, +0]. Never raises. */
 int lb_store_import(lb_state *S, const char *blob, size_t len) {
     lua_State *L = S->L;
     int base = lua_gettop(L);

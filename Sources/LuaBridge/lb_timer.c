@@ -96,6 +96,7 @@ static int lb_timer_body(lua_State *L) {
     return 0;
 }
 
+/* Stack: [-0, +0]; the callback runs under lb_protected. Never raises. */
 int lb_run_timer(lb_state *S, double now) {
     int best = -1;
     for (int i = 0; i < S->ntimers; i++) {
@@ -125,12 +126,14 @@ int lb_run_timer(lb_state *S, double now) {
     return rc;
 }
 
+/* Stack: [-0, +1, e] __tostring of a timer handle. */
 static int lb_timer_tostring(lua_State *L) {
     int64_t *id = (int64_t *)luaL_checkudata(L, 1, "lb.timer");
     lua_pushfstring(L, "timer %I", (lua_Integer)*id);
     return 1;
 }
 
+/* Stack: [-0, +0, m] installs the global `timer` and the handle metatable. */
 void lb_open_timer(lua_State *L) {
     luaL_newmetatable(L, "lb.timer");
     lua_createtable(L, 0, 1);

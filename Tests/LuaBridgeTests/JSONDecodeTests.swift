@@ -100,3 +100,11 @@ func jsonEqual(_ a: Any, _ b: Any) -> Bool {
         #expect(lua.eval("return json.encode({a = 'x\\n'})").1 == #"{"a":"x\n"}"#)
     }
 }
+
+@Suite struct JSONEncodeTests {
+    @Test func floatsUseShortestExactForm() {
+        let lua = LuaTestState()
+        #expect(lua.eval("return json.encode({0.1, 1.5, 2^53, 1/3})").1 == "[0.1,1.5,9007199254740992,0.33333333333333331]")
+        #expect(lua.eval("return select(2, pcall(json.encode, {x = 0/0}))").1.contains("field 'x'"))
+    }
+}

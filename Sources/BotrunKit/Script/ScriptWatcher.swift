@@ -22,6 +22,7 @@ public final class ScriptWatcher: @unchecked Sendable {
     private var stopped = false
     private let finished = NSCondition()
     private var threadDone = false
+    private var watcherThread: pthread_t?  // guarded by `lock`
 
     public init(files: [String], debounce: Double = 0.05, onChange: @escaping @Sendable () -> Void) throws {
         let fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
@@ -69,9 +70,11 @@ public final class ScriptWatcher: @unchecked Sendable {
         lock.lock()
         if stopped { lock.unlock(); return }
         stopped = true
+        let onWatcherThread = watcherThread.map { pthread_equal($0, pthread_self()) != 0 } ?? false
         lock.unlock()
         var byte: UInt8 = 1
         _ = write(wakeWrite, &byte, 1)
+        if onWatcherThread { return }  // called from the callback: the loop ends by itself; fds leak (rare)
         finished.lock()
         while !threadDone { finished.wait() }
         finished.unlock()
@@ -99,6 +102,9 @@ public final class ScriptWatcher: @unchecked Sendable {
     }
 
     private func loop() {
+        lock.lock()
+        watcherThread = pthread_self()
+        lock.unlock()
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var pendingSince: Double?  // monotonic time of the last relevant event
         defer {
