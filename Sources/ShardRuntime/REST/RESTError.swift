@@ -11,8 +11,8 @@ public struct RESTError: Error, Sendable, Equatable, CustomStringConvertible {
         case unauthorized
         /// Too many 401/403/429 answers recently; sending paused until the window slides.
         case invalidRequestLimit(retryAfter: Double)
-        /// Connect, TLS or socket failure (the transport's description).
-        case transport(String)
+        /// Connect, DNS, TLS (e.g. `certificateRejected`) or socket failure.
+        case transport(TransportError)
         /// No response within the time-out (connect or response phase).
         case timedOut(seconds: Double)
         /// The response could not be parsed as HTTP, or its JSON was not what was expected.
@@ -50,7 +50,7 @@ public struct RESTError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unauthorized: out += " refused: repeated 401 Unauthorized, the token is not accepted; not sending"
         case .invalidRequestLimit(let after):
             out += " refused: too many invalid requests (401/403/429), paused for \(after)s to avoid a ban"
-        case .transport(let reason): out += " failed: \(reason)"
+        case .transport(let error): out += " failed: \(error)"
         case .timedOut(let seconds): out += " timed out after \(seconds)s"
         case .invalidResponse(let reason): out += " failed: \(reason)"
         case .invalidRequest(let reason): out += " not sent: \(reason)"
