@@ -15,6 +15,7 @@ Behaviour:
   POST /api/v10/limited/<n>             -> the first <n> requests on this path get 429
         retry_after=--retry-after (body and headers), then 200
   GET  /api/v10/chunked                 -> 200 with a chunked JSON body
+  GET  /api/v10/slow                    -> 200 after 3 s (for time-outs)
   GET  /api/v10/close                   -> 200 with "Connection: close"
   --cert/--key                          -> serve TLS
 """
@@ -87,6 +88,9 @@ class Handler(BaseHTTPRequestHandler):
                                                             "reset_after": 5000, "max_concurrency": 1}})
         if self.command == "GET" and path == "/api/v10/chunked":
             return self.reply(200, {"chunked": True, "text": "x" * 100}, chunked=True)
+        if self.command == "GET" and path == "/api/v10/slow":
+            time.sleep(3)
+            return self.reply(200, {"slow": True})
         if self.command == "GET" and path == "/api/v10/close":
             return self.reply(200, {"closed": True}, close=True)
         m = re.fullmatch(r"/api/v10/limited/(\d+)", path)

@@ -12,8 +12,8 @@
 /// - Global limit: at most `globalLimit` sends per `globalWindow` (sliding), and a global
 ///   429 blocks everything for its `retry_after`.
 /// - 429: wait `retry_after` and retry, at most `maxRetries` times.
-/// - Invalid requests: `unauthorizedLimit` 401s in a row stop all sending (the token is
-///   bad; requests fail fast); 401/403/non-shared 429 count towards `invalidRequestLimit`
+/// - Invalid requests: after a 401 only one request is in flight at a time;
+///   `unauthorizedLimit` 401s in a row stop all sending (the token is bad; requests fail fast); 401/403/non-shared 429 count towards `invalidRequestLimit`
 ///   per `invalidRequestWindow`, after which requests fail fast until the window slides
 ///   (Discord bans an IP at 10 000 per 10 minutes).
 public struct RateLimiter: Sendable {
@@ -78,6 +78,7 @@ public struct RateLimiter: Sendable {
     private var recentSends: [Double] = []
     private var globalBlockedUntil = 0.0
     private var consecutiveUnauthorized = 0
+    private var inFlightTotal = 0
     private var invalidTimes: [Double] = []
 
     public init(configuration: Configuration = Configuration()) {
@@ -99,6 +100,8 @@ public struct RateLimiter: Sendable {
                                               until: invalidTimes[0] + configuration.invalidRequestWindow))
         }
         if globalBlockedUntil > now { return .wait(until: globalBlockedUntil) }
+        // After a 401, probe one request at a time until a success or the stop.
+        if consecutiveUnauthorized > 0 && inFlightTotal > 0 { return .waitForResponse }
 
         let key = bucketKey(for: route)
         if let key {
@@ -125,6 +128,7 @@ public struct RateLimiter: Sendable {
             return .wait(until: recentSends[0] + configuration.globalWindow)
         }
         recentSends.append(now)
+        inFlightTotal += 1
         if let key {
             buckets[key]!.inFlight += 1
             if let remaining = buckets[key]!.remaining { buckets[key]!.remaining = remaining - 1 }
@@ -134,6 +138,7 @@ public struct RateLimiter: Sendable {
 
     /// Releases a ticket whose request got no response (transport failure, time-out).
     public mutating func cancel(_ ticket: Ticket) {
+        inFlightTotal = max(0, inFlightTotal - 1)
         guard let key = ticket.bucketKey, var bucket = buckets[key] else { return }
         bucket.inFlight = max(0, bucket.inFlight - 1)
         if let remaining = bucket.remaining, bucket.resetAt != nil { bucket.remaining = remaining + 1 }
@@ -143,6 +148,7 @@ public struct RateLimiter: Sendable {
     /// Learns from a response and says whether to deliver it or retry.
     /// - Parameter attempt: how many times this request was sent so far (1 for the first).
     public mutating func record(_ ticket: Ticket, _ info: RateLimitInfo, now: Double, attempt: Int) -> Outcome {
+        inFlightTotal = max(0, inFlightTotal - 1)
         if let key = ticket.bucketKey, var old = buckets[key] {
             old.inFlight = max(0, old.inFlight - 1)
             buckets[key] = old
@@ -179,8 +185,9 @@ public struct RateLimiter: Sendable {
 
     private mutating func learn(_ route: RESTRoute, _ info: RateLimitInfo, now: Double) {
         guard let hash = info.bucket else {
-            // No bucket header on a non-429 answer: this route is limited only globally.
-            if info.status != 429 && info.status < 500 && routeHashes[route.routeKey] == nil {
+            // No bucket header on a success: this route is limited only globally. (Error
+            // answers such as 401 often lack the headers and prove nothing.)
+            if (200..<300).contains(info.status) && routeHashes[route.routeKey] == nil {
                 routeHashes[route.routeKey] = ""
                 buckets["route:\(route.routeKey):\(route.majorParameter ?? "-")"] = nil
             }

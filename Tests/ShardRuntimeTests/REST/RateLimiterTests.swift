@@ -159,6 +159,17 @@ import Testing
         #expect(Self.ticket(limiter.admit(Self.send1, now: 100)) != nil)
     }
 
+    @Test func afterA401RequestsGoOneAtATime() throws {
+        var limiter = RateLimiter()
+        let t = try #require(Self.ticket(limiter.admit(Self.send1, now: 0)))
+        _ = limiter.record(t, RateLimitInfo(status: 401), now: 0, attempt: 1)
+        let probe = try #require(Self.ticket(limiter.admit(Self.send2, now: 0)))
+        #expect(limiter.admit(RESTRoute(method: .get, path: "/channels/3/messages"), now: 0) == .waitForResponse)
+        _ = limiter.record(probe, RateLimitInfo(status: 200), now: 0, attempt: 1)
+        #expect(Self.ticket(limiter.admit(RESTRoute(method: .get, path: "/channels/3/messages"), now: 0)) != nil)
+        #expect(Self.ticket(limiter.admit(RESTRoute(method: .get, path: "/channels/4/messages"), now: 0)) != nil)
+    }
+
     @Test func aSuccessBetween401sResetsTheCount() throws {
         var limiter = RateLimiter()
         for status in [401, 401, 200, 401, 401] {
