@@ -87,10 +87,3 @@ public struct ResumeSession: Sendable, Equatable, Codable {
         self.resumeURL = resumeURL
     }
 }
-
-/// Transport compression requested in the gateway URL's `compress` parameter.
-public enum GatewayCompression: String, Sendable {
-    case zlibStream = "zlib-stream"
-    case zstdStream = "zstd-stream"
-    case none
-}
