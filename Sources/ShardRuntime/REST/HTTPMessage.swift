@@ -51,15 +51,16 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     }
 }
 
-/// One HTTP/1.1 request, ready to serialize.
-public struct HTTPRequest: Sendable {
-    public var method: HTTPMethod
+/// One HTTP/1.1 request, ready to serialize. Internal: GatewaySim has its own public
+/// server-side `HTTPRequest`/`HTTPResponse`, and test files import both modules.
+struct HTTPRequest: Sendable {
+    var method: HTTPMethod
     /// Origin-form target: absolute path plus optional query (`/api/v10/gateway/bot`).
-    public var target: String
-    public var headers: HTTPHeaders
-    public var body: [UInt8]
+    var target: String
+    var headers: HTTPHeaders
+    var body: [UInt8]
 
-    public init(method: HTTPMethod, target: String, headers: HTTPHeaders = [:], body: [UInt8] = []) {
+    init(method: HTTPMethod, target: String, headers: HTTPHeaders = [:], body: [UInt8] = []) {
         self.method = method
         self.target = target
         self.headers = headers
@@ -68,7 +69,7 @@ public struct HTTPRequest: Sendable {
 
     /// Whether `target` is safe to put on the request line: starts with `/`, and holds no
     /// space, control character or non-ASCII byte (which would allow request splitting).
-    public static func isValidTarget(_ target: String) -> Bool {
+    static func isValidTarget(_ target: String) -> Bool {
         guard target.utf8.first == UInt8(ascii: "/") else { return false }
         return target.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
     }
@@ -81,7 +82,7 @@ public struct HTTPRequest: Sendable {
     /// The wire bytes: request line, `Host`, the headers, `Content-Length` when there is a
     /// body or the method needs one, blank line, body. Callers validate `target` and header
     /// values first (`isValidTarget`); invalid ones are replaced here rather than sent.
-    public func serialized(host: String) -> [UInt8] {
+    func serialized(host: String) -> [UInt8] {
         var head = "\(method.rawValue) \(Self.isValidTarget(target) ? target : "/") HTTP/1.1\r\n"
         head += "Host: \(host)\r\n"
         for (name, value) in headers where !HTTPHeaders.same(name, "Host") && !HTTPHeaders.same(name, "Content-Length") {
@@ -96,12 +97,12 @@ public struct HTTPRequest: Sendable {
 }
 
 /// One parsed HTTP response.
-public struct HTTPResponse: Sendable {
-    public var status: Int
-    public var reason: String
-    public var headers: HTTPHeaders
-    public var body: [UInt8]
+struct HTTPResponse: Sendable {
+    var status: Int
+    var reason: String
+    var headers: HTTPHeaders
+    var body: [UInt8]
     /// False when the server asked to close (`Connection: close`, HTTP/1.0 without
     /// keep-alive) or the body was delimited by the end of the connection.
-    public var keepAlive: Bool
+    var keepAlive: Bool
 }

@@ -1,9 +1,9 @@
 import Foundation
 
 /// A response the parser cannot accept; the connection must be dropped.
-public struct HTTPParseError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let reason: String
-    public var description: String { "invalid HTTP response: \(reason)" }
+struct HTTPParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    let reason: String
+    var description: String { "invalid HTTP response: \(reason)" }
 }
 
 /// Incremental HTTP/1.1 response parser: feed bytes as they arrive, take whole responses out.
@@ -11,7 +11,7 @@ public struct HTTPParseError: Error, Sendable, Equatable, CustomStringConvertibl
 /// Handles the status line, headers (case-insensitive), `Content-Length`, chunked bodies
 /// (with trailers), bodies delimited by connection close, bodiless responses (1xx skipped,
 /// 204, 304, HEAD) and keep-alive. Pure: no I/O, no clock.
-public struct HTTPResponseParser: Sendable {
+struct HTTPResponseParser: Sendable {
     private enum State: Sendable {
         case head
         case fixed(remaining: Int)
@@ -22,25 +22,25 @@ public struct HTTPResponseParser: Sendable {
         case untilClose
     }
 
-    public let maxHeaderBytes: Int
-    public let maxBodyBytes: Int
+    let maxHeaderBytes: Int
+    let maxBodyBytes: Int
     private var buffer: [UInt8] = []
     private var index = 0
     private var state: State = .head
     private var current: HTTPResponse?
 
-    public init(maxHeaderBytes: Int = 64 * 1024, maxBodyBytes: Int = 16 * 1024 * 1024) {
+    init(maxHeaderBytes: Int = 64 * 1024, maxBodyBytes: Int = 16 * 1024 * 1024) {
         self.maxHeaderBytes = maxHeaderBytes
         self.maxBodyBytes = maxBodyBytes
     }
 
     /// True when no partial response is buffered (safe point to reuse or close a connection).
-    public var isIdle: Bool {
+    var isIdle: Bool {
         if case .head = state { return index == buffer.count }
         return false
     }
 
-    public mutating func append(_ bytes: some Collection<UInt8>) {
+    mutating func append(_ bytes: some Collection<UInt8>) {
         if index > 0 && index >= buffer.count / 2 {
             buffer.removeFirst(index)
             index = 0
@@ -50,7 +50,7 @@ public struct HTTPResponseParser: Sendable {
 
     /// The next complete response, or nil when more bytes are needed.
     /// - Parameter isHeadRequest: the response answers a HEAD request (never has a body).
-    public mutating func next(isHeadRequest: Bool = false) throws(HTTPParseError) -> HTTPResponse? {
+    mutating func next(isHeadRequest: Bool = false) throws(HTTPParseError) -> HTTPResponse? {
         while true {
             switch state {
             case .head:
@@ -108,7 +108,7 @@ public struct HTTPResponseParser: Sendable {
 
     /// Call when the peer closed the connection: completes a close-delimited body, and
     /// fails if a response was cut short.
-    public mutating func finishAtEOF() throws(HTTPParseError) -> HTTPResponse? {
+    mutating func finishAtEOF() throws(HTTPParseError) -> HTTPResponse? {
         switch state {
         case .untilClose:
             return finishMessage()
