@@ -16,6 +16,7 @@ Behaviour:
         retry_after=--retry-after (body and headers), then 200
   GET  /api/v10/chunked                 -> 200 with a chunked JSON body
   GET  /api/v10/slow                    -> 200 after 3 s (for time-outs)
+  GET  /api/v10/drop                    -> 200 (keep-alive), then the connection is dropped 0.2 s later
   GET  /api/v10/close                   -> 200 with "Connection: close"
   --cert/--key                          -> serve TLS
 """
@@ -91,6 +92,13 @@ class Handler(BaseHTTPRequestHandler):
         if self.command == "GET" and path == "/api/v10/slow":
             time.sleep(3)
             return self.reply(200, {"slow": True})
+        if self.command == "GET" and path == "/api/v10/drop":
+            # Answer as if keeping the connection alive, then drop it 0.2 s later without
+            # reading what the client sent meanwhile (a stale keep-alive connection).
+            self.reply(200, {"dropped": True})
+            time.sleep(0.2)
+            self.close_connection = True
+            return
         if self.command == "GET" and path == "/api/v10/close":
             return self.reply(200, {"closed": True}, close=True)
         m = re.fullmatch(r"/api/v10/limited/(\d+)", path)

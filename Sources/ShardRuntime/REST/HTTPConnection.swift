@@ -90,7 +90,8 @@ final class HTTPConnection {
         if !receivedBytes && completedExchanges > 0 {
             finish(.failure(.staleConnection))
         } else {
-            finish(.failure(.transport(error ?? .unexpectedEOF)))
+            // A clean close before any byte of the answer reads as a reset for HTTP.
+            finish(.failure(.transport(error ?? .connectionReset)))
         }
     }
 

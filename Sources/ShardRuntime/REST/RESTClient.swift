@@ -195,7 +195,7 @@ public final class RESTClient: @unchecked Sendable {
             case .transport(let e): .transport(e)
             case .timedOut(let s): .timedOut(seconds: s)
             case .invalidResponse(let e): .invalidResponse(e.reason)
-            case .staleConnection: .transport(.unexpectedEOF)
+            case .staleConnection: .transport(.connectionReset)
             }
             logger.warn("rest request failed", ["route": pending.route, "error": "\(kind)"])
             pending.completion(.failure(RESTError(kind, method: pending.method, path: pending.path)))

@@ -57,6 +57,19 @@ import Testing
         }
     }
 
+    @Test func staleKeptAliveConnectionIsReplacedTransparently() async throws {
+        try await Self.withClient { client, peer in
+            _ = try await client.request(.get, "/drop")
+            // Sent on the kept-alive connection the peer is about to drop unread.
+            let info = try await client.getGatewayBot()
+            #expect(info.shards == 2)
+            let requests = peer.waitForRequests(2)
+            #expect(requests.map(\.path) == ["/api/v10/drop", "/api/v10/gateway/bot"])
+            #expect(requests[1].connection == requests[0].connection + 1)
+            #expect(await Self.connectionsOpened(client) == 2)
+        }
+    }
+
     @Test func gatewayBotIsParsed() async throws {
         try await Self.withClient { client, _ in
             let info = try await client.getGatewayBot()
