@@ -64,6 +64,7 @@ public final class ScriptHost: @unchecked Sendable {
     private var running = false
     private var stopping = false
     private var finished = false
+    private var busy = false  // a batch is being handled (guarded by `cond`)
     private var wanted: Set<String>
     private var watched: [String]
     private var counters = ScriptStats()
@@ -135,6 +136,18 @@ public final class ScriptHost: @unchecked Sendable {
         return queue.count
     }
 
+    /// Waits until every queued event has been handled (or `timeout` seconds pass);
+    /// true when the queue is empty and no handler is running.
+    public func waitUntilIdle(timeout: Double) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        cond.lock()
+        defer { cond.unlock() }
+        while (!queue.isEmpty || busy) && running && !finished {
+            if !cond.wait(until: deadline) { return false }
+        }
+        return true
+    }
+
     /// Starts the script thread.
     public func start() {
         cond.lock()
@@ -151,7 +164,7 @@ public final class ScriptHost: @unchecked Sendable {
     public func deliver(_ event: ScriptEvent) {
         cond.lock()
         queue.append(.event(event))
-        cond.signal()
+        cond.broadcast()  // broadcast: waitUntilIdle waits on the same condition
         cond.unlock()
     }
 
@@ -186,7 +199,7 @@ public final class ScriptHost: @unchecked Sendable {
             cond.lock()
             if running && !finished {
                 queue.append(.swap(pending))
-                cond.signal()
+                cond.broadcast()  // broadcast: waitUntilIdle waits on the same condition
                 cond.unlock()
                 result = pending.wait()
             } else {
@@ -242,6 +255,7 @@ public final class ScriptHost: @unchecked Sendable {
             let batch = queue
             queue.removeAll(keepingCapacity: true)
             let done = stopping && batch.isEmpty
+            busy = !batch.isEmpty
             cond.unlock()
             if done { break }
 
@@ -257,6 +271,8 @@ public final class ScriptHost: @unchecked Sendable {
             cond.lock()
             counters.eventsHandled += handled
             counters.handlerErrors += failed
+            busy = false
+            cond.broadcast()
             cond.unlock()
         }
         cond.lock()
