@@ -1,0 +1,63 @@
+import Foundation
+import Glibc
+import Testing
+@testable import GatewaySim
+
+@Suite("Console actions and keep-alive REST")
+struct ConsoleActionTests {
+    @Test func userEditsDeletesReactionsAndMembership() {
+        var driver = CoreDriver()
+        _ = driver.identify(1, intents: GatewayIntents.allDocumented)
+        let channel = driver.core.world.generalChannelID
+        let id = driver.core.postUserMessage(channelID: channel, authorID: "1100000000000000003", content: "a").messageID!
+        #expect(driver.core.editUserMessage(messageID: id, content: "b")?.events(1) == ["MESSAGE_UPDATE"])
+        let reaction = driver.core.userReaction(messageID: id, userID: "1100000000000000002", emoji: "party:123", add: true)
+        let emoji = (reaction?.payloads(1).first?["d"] as? [String: Any])?["emoji"] as? [String: Any]
+        #expect(emoji?["id"] as? String == "123")
+        #expect(driver.core.deleteAnyMessage(messageID: id)?.events(1) == ["MESSAGE_DELETE"])
+        #expect(driver.core.deleteAnyMessage(messageID: id) == nil)
+        let joined = driver.core.memberJoins(username: "carol")
+        #expect(joined.actions.events(1) == ["GUILD_MEMBER_ADD"])
+        #expect(driver.core.memberLeaves(userID: joined.user.id)?.events(1) == ["GUILD_MEMBER_REMOVE"])
+        #expect(driver.core.memberLeaves(userID: joined.user.id) == nil)
+    }
+
+    @Test func memberEventsNeedTheGuildMembersIntent() {
+        var driver = CoreDriver()
+        _ = driver.identify(1, intents: GatewayIntents.guilds)
+        #expect(driver.core.memberJoins(username: "dave").actions.isEmpty)
+    }
+
+    @Test func twoRequestsOnOneKeepAliveConnection() throws {
+        let sim = GatewaySim()
+        let port = try sim.start()
+        defer { sim.stop() }
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(connected == 0)
+        let auth = "Authorization: Bot \(sim.token)\r\n"
+        let requests = "GET /api/v10/users/@me HTTP/1.1\r\nHost: x\r\n\(auth)\r\n"
+            + "GET /api/v10/gateway/bot HTTP/1.1\r\nHost: x\r\n\(auth)Connection: close\r\n\r\n"
+        _ = requests.withCString { write(fd, $0, strlen($0)) }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n <= 0 { break }
+            received += buffer[0..<n]
+        }
+        let text = String(decoding: received, as: UTF8.self)
+        #expect(text.components(separatedBy: "HTTP/1.1 200 OK").count == 3, "two responses on one connection")
+        #expect(text.contains("\"username\":\"simbot\""))
+        #expect(text.contains("\"max_concurrency\":1"))
+    }
+}
