@@ -33,6 +33,7 @@ public final class GatewaySim: @unchecked Sendable {
     /// `options.tls`, generates (once per process) a CA and server certificate first.
     @discardableResult
     public func start() throws(SimError) -> Int {
+        guard endpoint.withLock({ $0.listener == nil }) else { throw .alreadyStarted }
         var tls: TLSConfiguration?
         var caFile: String?
         if options.tls {
@@ -54,21 +55,30 @@ public final class GatewaySim: @unchecked Sendable {
         return listener.port
     }
 
-    /// Stops listening and closes every connection (without close frames). Waits until done.
+    /// Stops listening and closes every connection (without close frames). Waits until done
+    /// (or, on the sim's own loop thread, e.g. from the bot-message observer, does it inline).
     public func stop() {
         let listener = endpoint.withLock { $0.listener }
         listener?.close()
-        let done = DispatchSemaphore(value: 0)
-        loop.execute { [self] in
-            for socket in sockets.values { socket.drop() }
-            for ended in sockets.keys { core.mutate { $0.connectionEnded(ended); return [] } }
-            sockets = [:]
-            for connection in httpConnections.values { connection.stream.close() }
-            httpConnections = [:]
-            done.signal()
+        if loop.inEventLoop {
+            closeAll()
+        } else {
+            let done = DispatchSemaphore(value: 0)
+            loop.execute { [self] in
+                closeAll()
+                done.signal()
+            }
+            done.wait()
         }
-        done.wait()
         endpoint.withLock { $0.listener = nil }
+    }
+
+    private func closeAll() {
+        for socket in sockets.values { socket.drop() }
+        for ended in sockets.keys { core.mutate { $0.connectionEnded(ended); return [] } }
+        sockets = [:]
+        for connection in httpConnections.values { connection.stream.close() }
+        httpConnections = [:]
     }
 
     public var port: Int { endpoint.withLock { $0.port } }
