@@ -163,4 +163,19 @@ import Testing
         ws.close()
         #expect(rec.waitForEnd() == .closed(1000, ""))
     }
+
+    @Test func refusesExpiredCertificate() throws {
+        let certs = try TestCertificates.get()
+        let server = try Server(.upgrade { WebSocketRecorder() },
+                                tls: .server(certificateChainFile: certs.expiredCert, privateKeyFile: certs.serverKey))
+        defer { server.stop() }
+        let rec = WebSocketRecorder()
+        _ = WebSocketClient.connect(url: try WebSocketURL("wss://localhost:\(server.listener.port)/"),
+                                    tls: .client(caFile: certs.caFile), handler: rec)
+        guard case .failed(.certificateRejected(_, let problem, let detail)) = rec.waitForEnd() else {
+            Issue.record("expected a certificate rejection, got \(rec.events)"); return
+        }
+        #expect(problem == .expired)
+        #expect(detail.contains("expired"))
+    }
 }

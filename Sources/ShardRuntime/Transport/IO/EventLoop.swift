@@ -15,7 +15,9 @@ public final class EventLoop: @unchecked Sendable {
     private let lock = NSLock()
     private var pending: [() -> Void] = []
     private var wakePending = false
-    private var thread: pthread_t?
+    /// Set once by the loop thread before `init` returns (published by the semaphore), then
+    /// only read, so `inEventLoop` needs no lock.
+    nonisolated(unsafe) private var thread: pthread_t?
     private var timers = TimerHeap()
     private var registrations: [Int32: EventLoopSelectable] = [:]
     private var interests: [Int32: UInt32] = [:]
@@ -36,8 +38,9 @@ public final class EventLoop: @unchecked Sendable {
         var ev = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: wakeFD))
         _ = epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFD, &ev)
         let started = DispatchSemaphore(value: 0)
-        let t = Thread { [unowned self] in
-            self.lock.lock(); self.thread = pthread_self(); self.lock.unlock()
+        // The thread keeps its loop alive until `shutdown()` lets it finish.
+        let t = Thread { [self] in
+            self.thread = pthread_self()
             started.signal()
             self.run()
         }
@@ -49,7 +52,6 @@ public final class EventLoop: @unchecked Sendable {
 
     /// True when called on this loop's thread.
     public var inEventLoop: Bool {
-        lock.lock(); defer { lock.unlock() }
         guard let thread else { return false }
         return pthread_equal(thread, pthread_self()) != 0
     }
@@ -86,14 +88,14 @@ public final class EventLoop: @unchecked Sendable {
         if inEventLoop {
             timers.push(entry)
         } else {
-            enqueue { [unowned self] in self.timers.push(entry) }
+            enqueue { self.timers.push(entry) }
         }
         return handle
     }
 
     /// Stops the loop thread after the queued work ran. Registered fds are not closed.
     public func shutdown() {
-        enqueue { [unowned self] in self.stopped = true }
+        enqueue { self.stopped = true }
     }
 
     static func now() -> UInt64 {
@@ -168,6 +170,8 @@ public final class EventLoop: @unchecked Sendable {
         close(epfd)
         close(wakeFD)
     }
+
+    deinit { readBuffer.deallocate() }
 
     private func nextTimeoutMillis() -> Int32 {
         lock.lock()
