@@ -37,6 +37,7 @@ public struct SimCore: Sendable {
     public mutating func connectionOpened(_ id: ConnectionID, target: String, now: Double) {
         var state = SimConnectionState(id: id)
         state.ackHeartbeats = ackHeartbeatsDefault
+        state.lastHeartbeat = now
         connections[id] = state
         recorder.opened(id, target: target, at: now)
     }
@@ -101,6 +102,7 @@ public struct SimCore: Sendable {
 
         switch (op, state.phase) {
         case (1, _):
+            connections[id]?.lastHeartbeat = now
             return state.ackHeartbeats ? [.send(id, SimJSON.envelope(op: 11))] : []
         case (2, .handshake):
             return identify(id, d, now: now)
@@ -116,6 +118,15 @@ public struct SimCore: Sendable {
         default:
             return [serverClose(id, code: 4001)]
         }
+    }
+
+    /// Closes (4009, the sim's choice) connections that sent no heartbeat for
+    /// `heartbeatTimeoutFactor` × the HELLO interval. No-op when enforcement is off.
+    public mutating func enforceHeartbeats(now: Double) -> [SimAction] {
+        guard let factor = options.heartbeatTimeoutFactor else { return [] }
+        let limit = Double(options.heartbeatIntervalMS) / 1000 * factor
+        return connections.values.filter { $0.phase != .closed && now - $0.lastHeartbeat > limit }
+            .map(\.id).sorted().map { serverClose($0, code: 4009) }
     }
 
     // MARK: - Identify and resume

@@ -5,6 +5,10 @@ public struct GatewaySimOptions: Sendable {
     public var token: String = "MTEwMDAwMDAwMDAwMDAwMDAwMQ.sim.local-token"
     /// HELLO's `heartbeat_interval`, in milliseconds.
     public var heartbeatIntervalMS: Int = 41_250
+    /// When set, a connection that sends no heartbeat for this many HELLO intervals is closed
+    /// with 4009 (Discord drops silent clients; the code is the sim's choice). Nil: never.
+    /// The interval is measured from HELLO, so a client must beat before the first deadline.
+    public var heartbeatTimeoutFactor: Double? = nil
     /// Privileged intent bits the "application" has enabled (GUILD_MEMBERS 2,
     /// GUILD_PRESENCES 256, MESSAGE_CONTENT 32768). Requesting others closes with 4014.
     public var allowedPrivilegedIntents: Int = GatewayIntents.privileged

@@ -40,6 +40,8 @@ struct SimConnectionState {
     var payloadTimes: [Double] = []
     /// Whether op 1 gets an op 11 (the "stop ACKing" fault turns this off).
     var ackHeartbeats = true
+    /// When the connection opened, or its last op 1 arrived (for heartbeat enforcement).
+    var lastHeartbeat: Double = 0
 }
 
 /// What the shell must do, in order, after a call into `SimCore`.

@@ -52,6 +52,9 @@ public final class GatewaySim: @unchecked Sendable {
         endpoint.withLock { $0 = (listener.port, listener, caFile) }
         let base = (options.tls ? "wss" : "ws") + "://127.0.0.1:\(listener.port)"
         core.mutate { $0.gatewayBaseURL = base; return [] }
+        if let factor = options.heartbeatTimeoutFactor {
+            scheduleHeartbeatCheck(every: Double(options.heartbeatIntervalMS) / 1000 * factor / 4)
+        }
         return listener.port
     }
 
@@ -71,6 +74,15 @@ public final class GatewaySim: @unchecked Sendable {
             done.wait()
         }
         endpoint.withLock { $0.listener = nil }
+    }
+
+    /// Runs the heartbeat enforcement every `period` seconds until the sim stops.
+    private func scheduleHeartbeatCheck(every period: Double) {
+        loop.schedule(after: max(0.01, period)) { [weak self] in
+            guard let self, self.endpoint.withLock({ $0.listener != nil }) else { return }
+            self.apply { $0.enforceHeartbeats(now: self.now) }
+            self.scheduleHeartbeatCheck(every: period)
+        }
     }
 
     private func closeAll() {
