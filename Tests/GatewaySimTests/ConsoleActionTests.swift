@@ -61,3 +61,16 @@ struct ConsoleActionTests {
         #expect(text.contains("\"max_concurrency\":1"))
     }
 }
+
+@Suite("World lookups for the console")
+struct WorldLookupTests {
+    @Test func channelsAndMembersByName() {
+        let world = SimWorld.standard()
+        #expect(world.channel(named: "#general")?.id == world.generalChannelID)
+        #expect(world.channel(named: "BOT-LOG")?.name == "bot-log")
+        #expect(world.channel(named: "nope") == nil)
+        #expect(world.member(named: "Ali")?.user.username == "alice", "by nick")
+        #expect(world.member(named: "tester")?.user.id == world.humanUser.id)
+        #expect(world.channel(id: world.generalChannelID)?.name == "general")
+    }
+}

@@ -53,6 +53,24 @@ public struct SimWorld: Sendable {
 
     public var generalChannelID: String { guilds[0].channels[0].id }
 
+    /// The channel named `name` (a leading `#` is ignored), in any guild.
+    public func channel(named name: String) -> SimChannel? {
+        let bare = name.hasPrefix("#") ? String(name.dropFirst()) : name
+        return guilds.lazy.flatMap(\.channels).first { $0.name.lowercased() == bare.lowercased() }
+    }
+
+    public func channel(id: String) -> SimChannel? {
+        guilds.lazy.flatMap(\.channels).first { $0.id == id }
+    }
+
+    /// The member whose username, global name or nick is `name` (case-insensitive), in any guild.
+    public func member(named name: String) -> SimMember? {
+        let lower = name.lowercased()
+        return guilds.lazy.flatMap(\.members).first {
+            [$0.user.username, $0.user.globalName, $0.nick].contains { $0?.lowercased() == lower }
+        }
+    }
+
     func guildIndex(ofChannel channelID: String) -> Int? {
         guilds.firstIndex { $0.channels.contains { $0.id == channelID } }
     }
