@@ -1,3 +1,5 @@
+import ShardRuntime
+
 /// How a `GatewaySim` behaves. Defaults are Discord's, except where a test-friendly value
 /// is noted.
 public struct GatewaySimOptions: Sendable {
@@ -30,6 +32,8 @@ public struct GatewaySimOptions: Sendable {
     public var tls: Bool = false
     /// Port to listen on, 0 for a random free one.
     public var port: UInt16 = 0
+    /// Where the sim logs connection and REST events (debug level; closes by the sim at info).
+    public var logger: Logger = .shared
     /// The guilds, channels, members and users the sim serves.
     public var world: SimWorld = .standard()
 

@@ -141,7 +141,9 @@ public final class GatewaySim: @unchecked Sendable {
         for action in actions {
             switch action {
             case .send(let id, let text): sockets[id]?.send(text, faults: faults)
-            case .close(let id, let code): sockets[id]?.close(code: code)
+            case .close(let id, let code):
+                options.logger.info("sim closes connection", ["conn": id, "code": code])
+                sockets[id]?.close(code: code)
             case .drop(let id):
                 sockets.removeValue(forKey: id)?.drop()
                 core.mutate { $0.connectionEnded(id); return [] }
@@ -169,6 +171,8 @@ public final class GatewaySim: @unchecked Sendable {
             return result.actions
         }
         guard let outcome else { return HTTPResponse(status: 500) }
+        options.logger.debug("sim rest", ["method": request.method, "path": request.path,
+                                          "status": outcome.response.status])
         if !outcome.botMessages.isEmpty, let observer = observer.withLock({ $0 }) {
             outcome.botMessages.forEach(observer)
         }
@@ -183,6 +187,7 @@ public final class GatewaySim: @unchecked Sendable {
         let socket = GatewaySocket(id: id, compression: compression, sim: self)
         sockets[id] = socket
         core.mutate { $0.connectionOpened(id, target: request.target, now: now); return [] }
+        options.logger.debug("sim gateway connection", ["conn": id, "compress": compression.rawValue])
         _ = WebSocketConnection.upgrade(stream: stream, key: request.header("sec-websocket-key"), leftover: leftover,
                                         handler: socket)
         // Discord closes bad versions with 4012; the sim speaks JSON only (ETF: 4002).
@@ -208,6 +213,7 @@ public final class GatewaySim: @unchecked Sendable {
     }
 
     func socketClosed(_ id: ConnectionID, clientCode: UInt16?) {
+        options.logger.debug("sim gateway connection ended", ["conn": id, "client_code": clientCode.map(String.init) ?? "-"])
         sockets[id] = nil
         core.mutate { core in
             if let clientCode { core.clientClosed(id, code: clientCode, now: now) }
