@@ -32,29 +32,14 @@ struct ConsoleActionTests {
         let sim = GatewaySim()
         let port = try sim.start()
         defer { sim.stop() }
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = try RawSocket.connect(port: port)
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 20, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        let connected = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(connected == 0)
         let auth = "Authorization: Bot \(sim.token)\r\n"
         let requests = "GET /api/v10/users/@me HTTP/1.1\r\nHost: x\r\n\(auth)\r\n"
             + "GET /api/v10/gateway/bot HTTP/1.1\r\nHost: x\r\n\(auth)Connection: close\r\n\r\n"
-        _ = requests.withCString { write(fd, $0, strlen($0)) }
+        RawSocket.write(fd, requests)
         var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n <= 0 { break }
-            received += buffer[0..<n]
-        }
+        while case let chunk = RawSocket.read(fd), !chunk.isEmpty { received += chunk }
         let text = String(decoding: received, as: UTF8.self)
         #expect(text.components(separatedBy: "HTTP/1.1 200 OK").count == 3, "two responses on one connection")
         #expect(text.contains("\"username\":\"simbot\""))
@@ -72,5 +57,39 @@ struct WorldLookupTests {
         #expect(world.member(named: "Ali")?.user.username == "alice", "by nick")
         #expect(world.member(named: "tester")?.user.id == world.humanUser.id)
         #expect(world.channel(id: world.generalChannelID)?.name == "general")
+    }
+}
+
+/// A blocking TCP client socket to 127.0.0.1 with a 20 s receive time-out, for tests that
+/// look at raw bytes.
+enum RawSocket {
+    struct Failure: Error {}
+
+    static func connect(port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { close(fd); throw Failure() }
+        return fd
+    }
+
+    static func write(_ fd: Int32, _ text: String) {
+        _ = text.withCString { Glibc.write(fd, $0, strlen($0)) }
+    }
+
+    /// One read; empty at EOF or time-out.
+    static func read(_ fd: Int32) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let n = Glibc.read(fd, &buffer, buffer.count)
+        return n > 0 ? Array(buffer[0..<n]) : []
     }
 }
