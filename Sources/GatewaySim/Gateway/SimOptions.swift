@@ -47,6 +47,7 @@ public enum GatewayIntents {
     public static let guildPresences = 1 << 8
     public static let guildMessages = 1 << 9
     public static let guildMessageReactions = 1 << 10
+    public static let guildMessageTyping = 1 << 11
     public static let directMessages = 1 << 12
     public static let messageContent = 1 << 15
     /// GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT.
