@@ -131,6 +131,9 @@ public struct SimCore: Sendable {
 
     // MARK: - Identify and resume
 
+    /// Known limits (issue 4): `compress: true` (payload compression) and `large_threshold`
+    /// are ignored, a `Bot ` prefix on the token is tolerated, and sessions never time out
+    /// (Discord drops detached sessions after a few minutes).
     mutating func identify(_ id: ConnectionID, _ d: JSONInput?, now: Double) -> [SimAction] {
         recorder.identifyCount += 1
         guard let d, d.isObject, d["properties"]?.isObject == true else { return [serverClose(id, code: 4001)] }

@@ -190,7 +190,8 @@ public final class GatewaySim: @unchecked Sendable {
         options.logger.debug("sim gateway connection", ["conn": id, "compress": compression.rawValue])
         _ = WebSocketConnection.upgrade(stream: stream, key: request.header("sec-websocket-key"), leftover: leftover,
                                         handler: socket)
-        // Discord closes bad versions with 4012; the sim speaks JSON only (ETF: 4002).
+        // Discord closes bad versions with 4012. Known limit (issue 4): the sim speaks JSON
+        // only, so `encoding=etf` is closed with 4002.
         if let version = query["v"], !(6...10).contains(Int(version) ?? 0) {
             return apply { $0.close(code: 4012, connection: id) }
         }
