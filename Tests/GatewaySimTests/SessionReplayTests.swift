@@ -127,3 +127,15 @@ struct SessionReplayTests {
         #expect(actions.payloads(1).last?["t"] as? String == "GUILD_CREATE")
     }
 }
+
+@Suite("Gateway core: invalid session true")
+struct InvalidSessionResumableTests {
+    @Test func resumableInvalidSessionAllowsResumeOnTheSameSocket() {
+        var driver = CoreDriver()
+        let session = driver.identify(1)
+        let invalid = driver.core.sendInvalidSession(resumable: true)
+        #expect(invalid.payloads(1).first?["d"] as? Bool == true)
+        let resume = #"{"op":6,"d":{"token":"\#(driver.token)","session_id":"\#(session)","seq":2}}"#
+        #expect(driver.send(1, resume).events(1) == ["RESUMED"])
+    }
+}

@@ -19,8 +19,10 @@ extension SimCore {
     /// RESUME gets op 9 `false` too.
     public mutating func sendInvalidSession(resumable: Bool, to connection: ConnectionID? = nil) -> [SimAction] {
         targets(connection).map { id in
-            if !resumable, let sessionID = sessionID(of: id) {
-                sessions[sessionID] = nil
+            // Either way the connection goes back to the handshake: after `true` the client
+            // may RESUME on this socket (as discord.js does) or on a new one.
+            if let sessionID = sessionID(of: id) {
+                if resumable { sessions[sessionID]?.connection = nil } else { sessions[sessionID] = nil }
                 connections[id]?.phase = .handshake
             }
             return .send(id, SimJSON.envelope(op: 9, d: resumable ? "true" : "false"))
