@@ -93,3 +93,10 @@ enum RawSocket {
         return n > 0 ? Array(buffer[0..<n]) : []
     }
 }
+
+@Suite("World rendering")
+struct WorldRenderingTests {
+    @Test func timestampsUseDiscordsForm() {
+        #expect(SimWorld.timestamp(Date(timeIntervalSince1970: 1_700_000_000.25)) == "2023-11-14T22:13:20.250000+00:00")
+    }
+}

@@ -194,7 +194,8 @@ extension SimCore {
             editedTimestamp: nil, mentionsBot: mentionsBot)
         world.messages[message.id] = message
         let full = world.messageJSON(message)
-        let stripped = mentionsBot ? full : world.messageJSON(message, stripContent: true)
+        let world = self.world
+        let stripped = { mentionsBot ? full : world.messageJSON(message, stripContent: true) }
         return (message.id, dispatch(t: "MESSAGE_CREATE", d: full, guildID: message.guildID,
                                      intent: GatewayIntents.guildMessages, stripped: stripped))
     }

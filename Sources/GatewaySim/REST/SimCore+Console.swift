@@ -8,8 +8,9 @@ extension SimCore {
         message.editedTimestamp = SimWorld.timestamp(.init())
         world.messages[messageID] = message
         let full = world.messageJSON(message)
-        let stripped = message.mentionsBot || message.author.id == world.botUser.id
-            ? full : world.messageJSON(message, stripContent: true)
+        let world = self.world
+        let keepsContent = message.mentionsBot || message.author.id == world.botUser.id
+        let stripped = { keepsContent ? full : world.messageJSON(message, stripContent: true) }
         return dispatch(t: "MESSAGE_UPDATE", d: full, guildID: message.guildID,
                         intent: GatewayIntents.guildMessages, stripped: stripped)
     }
