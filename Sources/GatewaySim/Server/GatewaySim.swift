@@ -6,6 +6,19 @@ import ShardRuntime
 /// port, plain or TLS with a generated CA. All I/O runs on one `EventLoop`; the protocol
 /// logic is the pure `SimCore`, guarded by a condition lock so tests can wait on the recorder.
 /// Every public method is thread-safe.
+///
+/// ```swift
+/// var options = GatewaySimOptions()
+/// options.tls = true                        // wss:// + https:// with a generated CA
+/// options.heartbeatIntervalMS = 500
+/// let sim = GatewaySim(options: options)
+/// try sim.start()                           // random port on 127.0.0.1
+/// defer { sim.stop() }
+/// // connect a client to sim.gatewayURL (trusting sim.caFile) with token sim.token …
+/// sim.postUserMessage(content: "!ping")     // MESSAGE_CREATE from "tester" in #general
+/// sim.sendReconnect()                       // op 7; the client should RESUME
+/// sim.waitUntil { $0.resumedCount == 1 }    // assert on the recorder
+/// ```
 public final class GatewaySim: @unchecked Sendable {
     public let options: GatewaySimOptions
     let loop: EventLoop
