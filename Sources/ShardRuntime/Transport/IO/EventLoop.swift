@@ -22,6 +22,8 @@ public final class EventLoop: @unchecked Sendable {
     private var registrations: [Int32: EventLoopSelectable] = [:]
     private var interests: [Int32: UInt32] = [:]
     private var stopped = false
+    /// How many times `epoll_wait` returned (tests use it to prove an idle loop sleeps).
+    private(set) var wakeups = 0
     public let name: String
     /// One read buffer per loop, shared by its connections: a read is consumed before the next.
     static let readBufferSize = 64 * 1024
@@ -148,6 +150,7 @@ public final class EventLoop: @unchecked Sendable {
                 epoll_wait(epfd, $0.baseAddress, Int32($0.count), timeout)
             }
             if n < 0 && errno != EINTR { break }
+            wakeups &+= 1
             if n > 0 {
                 for i in 0..<Int(n) {
                     let ev = events[i]
