@@ -29,6 +29,14 @@ extension SimCore {
         }
     }
 
+    /// Forgets every session that has no live connection, as Discord does a few minutes after
+    /// a disconnect: a later RESUME gets op 9 `false`. Returns how many were dropped.
+    public mutating func expireDetachedSessions() -> Int {
+        let detached = sessions.values.filter { $0.connection == nil }.map(\.id)
+        for id in detached { sessions[id] = nil }
+        return detached.count
+    }
+
     /// Op 1: asks the client to heartbeat now.
     public func requestHeartbeat(to connection: ConnectionID? = nil) -> [SimAction] {
         targets(connection).map { .send($0, SimJSON.envelope(op: 1)) }

@@ -11,6 +11,14 @@ extension GatewaySim {
         apply { $0.sendInvalidSession(resumable: resumable, to: connection) }
     }
 
+    /// Forgets sessions with no live connection (a later RESUME gets op 9 `false`).
+    @discardableResult
+    public func expireDetachedSessions() -> Int {
+        var count = 0
+        core.mutate { count = $0.expireDetachedSessions(); return [] }
+        return count
+    }
+
     /// Op 1: the client must heartbeat at once.
     public func requestHeartbeat(connection: ConnectionID? = nil) {
         apply { $0.requestHeartbeat(to: connection) }
