@@ -65,6 +65,7 @@ public final class ScriptHost: @unchecked Sendable {
     private var stopping = false
     private var finished = false
     private var wanted: Set<String>
+    private var handlers: [String]
     private var watched: [String]
     private var counters = ScriptStats()
     private var wantedObserver: (@Sendable (Set<String>) -> Void)?
@@ -92,6 +93,7 @@ public final class ScriptHost: @unchecked Sendable {
         try state.runMain()
         self.state = state
         self.wanted = state.dispatchEvents
+        self.handlers = state.handlerNames.sorted()
         self.watched = [ScriptHost.absolute(options.scriptPath)] + state.requiredFiles.map(ScriptHost.absolute)
     }
 
@@ -109,7 +111,15 @@ public final class ScriptHost: @unchecked Sendable {
         return wanted
     }
 
-    /// Called (on the script thread) when a reload changes `wantedEvents`.
+    /// Every handler the script defines (`on_*` functions, dispatch and lifecycle), sorted.
+    public var handlerNames: [String] {
+        cond.lock()
+        defer { cond.unlock() }
+        return handlers
+    }
+
+    /// Called (on the script thread) when a reload changes `wantedEvents`. It must not
+    /// call `reload()` (that would wait on the script thread itself).
     public var onWantedEventsChange: (@Sendable (Set<String>) -> Void)? {
         get { cond.lock(); defer { cond.unlock() }; return wantedObserver }
         set { cond.lock(); wantedObserver = newValue; cond.unlock() }
@@ -313,9 +323,11 @@ public final class ScriptHost: @unchecked Sendable {
         }
         state = fresh
         let events = fresh.dispatchEvents
+        let names = fresh.handlerNames.sorted()
         cond.lock()
         let changed = events != wanted
         wanted = events
+        handlers = names
         watched = [ScriptHost.absolute(options.scriptPath)] + fresh.requiredFiles.map(ScriptHost.absolute)
         let observer = wantedObserver
         cond.unlock()

@@ -50,8 +50,9 @@ typedef struct lb_host {
        reason are used for close. Returns 0 on success, else non-zero + err. */
     int (*shard_send)(void *ctx, int shard_id, int kind, const char *data, size_t len,
                       int code, const char *reason, size_t reason_len, char *err, size_t errcap);
-    /* log.debug/info/warn/error: message already joined; where is "bot.lua:3". */
-    void (*log)(void *ctx, int level, const char *msg, size_t len, const char *where);
+    /* log.debug/info/warn/error: message already joined; where is "bot.lua:3";
+       shard_id is the delivering shard (0 outside handlers, -1 for bridge warnings). */
+    void (*log)(void *ctx, int level, const char *msg, size_t len, const char *where, int shard_id);
     /* print: one line, without the trailing newline. */
     void (*print)(void *ctx, const char *line, size_t len);
 } lb_host;
