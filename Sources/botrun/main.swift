@@ -1,4 +1,5 @@
 import BotrunKit
 import Foundation
 
-print("botrun \(BotrunVersion.string)")
+// Everything testable lives in BotrunKit/CLI; this file only hands over the process.
+exit(BotrunMain.main(arguments: Array(CommandLine.arguments.dropFirst())))
