@@ -220,6 +220,11 @@ void lb_close(lb_state *S) {
 
 void lb_free(void *p) { free(p); }
 
+void lb_set_default_shard(lb_state *S, int shard_id) {
+    S->default_shard = shard_id;
+    S->current_shard = shard_id;
+}
+
 void lb_get_stats(const lb_state *S, lb_stats *out) {
     out->handled = S->handled;
     out->errors = S->errors;

@@ -105,6 +105,7 @@ final class LuaState {
         guard let state else {
             throw ScriptError(kind: .memory, script: bridge.scriptName, message: "cannot create a Lua state")
         }
+        lb_set_default_shard(state, Int32(options.defaultShardID))
         self.raw = state
         self.bridge = bridge
         self.scriptName = bridge.scriptName

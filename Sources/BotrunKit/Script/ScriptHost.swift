@@ -11,12 +11,17 @@ public struct ScriptOptions: Sendable {
     public var memoryLimit: Int
     /// Seconds per handler or timer call.
     public var handlerTimeout: Double
+    /// The shard `shard.*` calls default to outside handlers (top level, timers created
+    /// there, `on_reload`): the first shard this process runs.
+    public var defaultShardID: Int
 
-    public init(scriptPath: String, sandbox: Bool = true, memoryLimit: Int = 256 << 20, handlerTimeout: Double = 2) {
+    public init(scriptPath: String, sandbox: Bool = true, memoryLimit: Int = 256 << 20, handlerTimeout: Double = 2,
+                defaultShardID: Int = 0) {
         self.scriptPath = scriptPath
         self.sandbox = sandbox
         self.memoryLimit = memoryLimit
         self.handlerTimeout = handlerTimeout
+        self.defaultShardID = defaultShardID
     }
 }
 
@@ -332,7 +337,7 @@ public final class ScriptHost: @unchecked Sendable {
         let observer = wantedObserver
         cond.unlock()
         if changed { observer?(events) }
-        let rc = fresh.lifecycle(handler: "on_reload", argumentsJSON: nil, shardID: 0)
+        let rc = fresh.lifecycle(handler: "on_reload", argumentsJSON: nil, shardID: options.defaultShardID)
         if rc != LB_OK && rc != LB_NOT_FOUND {
             logger.error("on_reload failed", ["script": scriptName, "error": fresh.lastError])
         }

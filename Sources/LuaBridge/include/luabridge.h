@@ -69,6 +69,10 @@ typedef struct lb_options {
 lb_state *lb_new(const lb_options *opts, const lb_host *host);
 void lb_close(lb_state *S);
 
+/* The shard id `shard.*` default to outside handlers (top level, on_reload);
+   0 unless set. Inside a handler the default is the delivering shard. */
+void lb_set_default_shard(lb_state *S, int shard_id);
+
 /* The message of the last failed call (valid until the next call on S). */
 const char *lb_last_error(const lb_state *S);
 
