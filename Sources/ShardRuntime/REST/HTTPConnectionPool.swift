@@ -34,6 +34,14 @@ final class HTTPConnectionPool {
         self.maxConnectionsPerOrigin = maxConnectionsPerOrigin
     }
 
+    /// Whether an exchange for `origin` would start at once (an idle connection, or room for
+    /// a new one) instead of queueing. The REST client admits requests through its rate
+    /// limiter only then, so a request is counted against its bucket when it is written,
+    /// not while it waits for a connection.
+    func canStartNow(_ origin: Origin) -> Bool {
+        !(idle[origin.key] ?? []).isEmpty || open[origin.key, default: 0] < maxConnectionsPerOrigin
+    }
+
     /// Runs one exchange on an idle connection, a new one, or when one frees up.
     func execute(_ request: HTTPRequest, origin: Origin,
                  completion: @escaping (Result<HTTPResponse, HTTPExchangeError>) -> Void) {

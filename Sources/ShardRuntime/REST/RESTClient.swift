@@ -77,24 +77,28 @@ public final class RESTClient: @unchecked Sendable {
     /// body. `completion` runs once on `loop`: `.success` for 2xx, else the `RESTError`.
     public func request(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil,
                         completion: @escaping @Sendable (Result<RESTResponse, RESTError>) -> Void) {
+        request(method, path, rawJSONBody: body?.serialized(), completion: completion)
+    }
+
+    /// As `request(_:_:body:completion:)`, with a body that is already JSON text (for callers
+    /// such as the Lua bridge that serialize themselves). Sent as `application/json` unchecked.
+    public func request(_ method: HTTPMethod, _ path: String, rawJSONBody: [UInt8]?,
+                        completion: @escaping @Sendable (Result<RESTResponse, RESTError>) -> Void) {
         loop.execute { [self] in
+            let shownPath = Self.redactedPath(path)
             if let problem = Self.pathProblem(path) {
-                completion(.failure(RESTError(.invalidRequest(problem), method: method, path: Self.redactedPath(path))))
+                completion(.failure(RESTError(.invalidRequest(problem), method: method, path: shownPath)))
                 return
             }
             guard !isShutDown else {
-                completion(.failure(RESTError(.shutdown, method: method, path: path)))
+                completion(.failure(RESTError(.shutdown, method: method, path: shownPath)))
                 return
             }
             var headers: HTTPHeaders = ["Authorization": token.authorizationHeader, "User-Agent": userAgent,
                                         "Accept": "application/json"]
-            var bytes: [UInt8] = []
-            if let body {
-                bytes = body.serialized()
-                headers.add("Content-Type", "application/json")
-            }
-            let request = HTTPRequest(method: method, target: basePath + path, headers: headers, body: bytes)
-            queue.append(PendingRequest(method: method, path: path, route: RESTRoute(method: method, path: path),
+            if rawJSONBody != nil { headers.add("Content-Type", "application/json") }
+            let request = HTTPRequest(method: method, target: basePath + path, headers: headers, body: rawJSONBody ?? [])
+            queue.append(PendingRequest(method: method, path: shownPath, route: RESTRoute(method: method, path: path),
                                         request: request, completion: completion))
             pump()
         }
@@ -140,6 +144,8 @@ public final class RESTClient: @unchecked Sendable {
         var earliest = Double.infinity
         var i = 0
         while i < queue.count {
+            // Admit only what can be written now; a finished exchange pumps again.
+            guard pool.canStartNow(origin) else { break }
             let pending = queue[i]
             if pending.notBefore > now {
                 earliest = min(earliest, pending.notBefore)
@@ -251,9 +257,18 @@ public final class RESTClient: @unchecked Sendable {
         return nil
     }
 
-    /// A path safe to echo in an error for an invalid request (control bytes replaced).
+    /// The path as errors show it: control bytes replaced, at most 200 characters, and the
+    /// secret token of webhook / interaction paths (`/webhooks/{id}/{token}`) replaced by `:token`.
     static func redactedPath(_ path: String) -> String {
-        String(path.unicodeScalars.prefix(200).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
+        let parts = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        var segments = parts[0].split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        for i in segments.indices.dropFirst(2)
+        where ["webhooks", "interactions"].contains(segments[i - 2])
+            && !segments[i - 1].isEmpty && segments[i - 1].utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
+            segments[i] = ":token"
+        }
+        let joined = segments.joined(separator: "/") + (parts.count > 1 ? "?" + parts[1] : "")
+        return String(joined.unicodeScalars.prefix(200).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
     }
 }
 
