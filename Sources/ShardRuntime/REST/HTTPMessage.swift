@@ -5,6 +5,9 @@ public enum HTTPMethod: String, Sendable, Hashable, CaseIterable {
     /// Methods whose request must carry `Content-Length` even when empty (Discord answers
     /// 411 to a bodiless POST/PUT/PATCH without it).
     var requiresContentLength: Bool { self == .post || self == .put || self == .patch }
+
+    /// Safe to send twice (RFC 9110): GET, HEAD, PUT, DELETE.
+    public var isIdempotent: Bool { self == .get || self == .head || self == .put || self == .delete }
 }
 
 /// An ordered list of header fields with case-insensitive lookup.

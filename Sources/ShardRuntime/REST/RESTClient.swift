@@ -14,6 +14,9 @@ public final class RESTClient: @unchecked Sendable {
         /// From writing the request to the last byte of the response.
         public var responseTimeout = 30.0
         public var maxConnectionsPerHost = 4
+        /// First wait before repeating an idempotent request (GET, PUT, DELETE) that got
+        /// 502/503/504; doubles per attempt, at most `rateLimits.maxRetries` repeats.
+        public var serverErrorBackoff = 0.5
         /// The `<version>` in `User-Agent: DiscordBot (<url>, <version>)`.
         public var version = "0.1.0"
         public var rateLimits = RateLimiter.Configuration()
@@ -213,7 +216,15 @@ public final class RESTClient: @unchecked Sendable {
                                  bodyRetryAfter: errorBody?.retryAfter, bodyGlobal: errorBody?.global)
         switch limiter.record(ticket, info, now: now, attempt: pending.attempt) {
         case .complete:
-            if (200..<300).contains(response.status) {
+            if Self.isRetryableServerError(response.status), pending.method.isIdempotent,
+               pending.attempt <= configuration.rateLimits.maxRetries {
+                // Discord's edge answers 502/503/504 when busy; repeat safe methods with backoff.
+                let delay = configuration.serverErrorBackoff * Double(1 << min(pending.attempt - 1, 6))
+                logger.info("rest server error, retrying", ["route": pending.route, "status": response.status,
+                                                            "attempt": pending.attempt])
+                pending.notBefore = now + delay
+                queue.insert(pending, at: 0)
+            } else if (200..<300).contains(response.status) {
                 pending.completion(.success(RESTResponse(status: response.status, headers: response.headers, body: response.body)))
             } else {
                 if response.status == 401 || response.status == 403 {
@@ -234,6 +245,8 @@ public final class RESTClient: @unchecked Sendable {
                                                   message: errorBody?.message)))
         }
     }
+
+    static func isRetryableServerError(_ status: Int) -> Bool { status == 502 || status == 503 || status == 504 }
 
     private func error(for rejection: RateLimiter.Rejection, _ pending: PendingRequest, now: Double) -> RESTError {
         switch rejection {

@@ -88,6 +88,21 @@ import Testing
         }
     }
 
+    @Test func badGatewayIsRepeatedOnlyForIdempotentMethods() async throws {
+        try await Self.withClient(configure: { $0.serverErrorBackoff = 0.05 }) { client, peer in
+            let answer = try await client.request(.get, "/flaky/2").json()
+            #expect(answer["attempts"]?.intValue == 3)
+            do throws(RESTError) {
+                _ = try await client.request(.post, "/flaky/1", body: ["x": 1])
+                Issue.record("expected 502")
+            } catch {
+                #expect(error.status == 502 && error.kind == .http)
+            }
+            let requests = await peer.waitForRequests(4)
+            #expect(requests.map(\.status) == [502, 502, 200, 502])
+        }
+    }
+
     @Test func retriesAreBounded() async throws {
         try await Self.withClient(peerArguments: ["--retry-after", "0.05"], configure: { $0.rateLimits.maxRetries = 2 }) { client, peer in
             do throws(RESTError) {
