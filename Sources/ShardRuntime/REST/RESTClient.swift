@@ -108,6 +108,7 @@ public final class RESTClient: @unchecked Sendable {
     }
 
     /// Async form of `request(_:_:body:completion:)`.
+    /// Known shortcoming (issue 6): cancelling the calling Task does not cancel the request.
     public func request(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) async throws(RESTError) -> RESTResponse {
         let result: Result<RESTResponse, RESTError> = await withCheckedContinuation { continuation in
             request(method, path, body: body) { continuation.resume(returning: $0) }
@@ -142,6 +143,8 @@ public final class RESTClient: @unchecked Sendable {
 
     // MARK: - Scheduling (loop thread)
 
+    /// Admits what the limiter allows, in order, and sets a timer for the earliest wait.
+    /// Known shortcoming (issue 6): a linear scan per event; fine for hundreds waiting.
     private func pump() {
         let now = configuration.clock()
         var earliest = Double.infinity

@@ -17,6 +17,9 @@
 ///   `unauthorizedLimit` 401s in a row stop all sending (the token is bad; requests fail fast); 401/403/non-shared 429 count towards `invalidRequestLimit`
 ///   per `invalidRequestWindow`, after which requests fail fast until the window slides
 ///   (Discord bans an IP at 10 000 per 10 minutes).
+///
+/// Known shortcoming (issue 6): interaction callbacks, which Discord exempts from the
+/// global limit, are counted against it here.
 public struct RateLimiter: Sendable {
     public struct Configuration: Sendable {
         public var globalLimit = 50
