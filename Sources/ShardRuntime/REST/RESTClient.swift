@@ -44,6 +44,9 @@ public final class RESTClient: @unchecked Sendable {
     private var queue: [PendingRequest] = []
     private var wake: (at: Double, timer: Scheduled)?
     private var isShutDown = false
+    /// Requests not yet completed, by id (for `cancel`).
+    private var live: [RESTRequestID: PendingRequest] = [:]
+    private let nextID = RequestCounter()
 
     /// - Parameters:
     ///   - baseURL: `http://` or `https://` URL up to the API version (`--api-url`).
@@ -78,15 +81,18 @@ public final class RESTClient: @unchecked Sendable {
 
     /// Sends `method path` (relative to the base URL, query allowed) with an optional JSON
     /// body. `completion` runs once on `loop`: `.success` for 2xx, else the `RESTError`.
+    @discardableResult
     public func request(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil,
-                        completion: @escaping @Sendable (Result<RESTResponse, RESTError>) -> Void) {
+                        completion: @escaping @Sendable (Result<RESTResponse, RESTError>) -> Void) -> RESTRequestID {
         request(method, path, rawJSONBody: body?.serialized(), completion: completion)
     }
 
     /// As `request(_:_:body:completion:)`, with a body that is already JSON text (for callers
     /// such as the Lua bridge that serialize themselves). Sent as `application/json` unchecked.
+    @discardableResult
     public func request(_ method: HTTPMethod, _ path: String, rawJSONBody: [UInt8]?,
-                        completion: @escaping @Sendable (Result<RESTResponse, RESTError>) -> Void) {
+                        completion: @escaping @Sendable (Result<RESTResponse, RESTError>) -> Void) -> RESTRequestID {
+        let id = RESTRequestID(value: nextID.add())
         loop.execute { [self] in
             let shownPath = Self.redactedPath(path)
             if let problem = Self.pathProblem(path) {
@@ -101,17 +107,38 @@ public final class RESTClient: @unchecked Sendable {
                                         "Accept": "application/json"]
             if rawJSONBody != nil { headers.add("Content-Type", "application/json") }
             let request = HTTPRequest(method: method, target: basePath + path, headers: headers, body: rawJSONBody ?? [])
-            queue.append(PendingRequest(method: method, path: shownPath, route: RESTRoute(method: method, path: path),
-                                        request: request, completion: completion))
+            let pending = PendingRequest(id: id, method: method, path: shownPath, route: RESTRoute(method: method, path: path),
+                                         request: request, completion: completion)
+            live[id] = pending
+            queue.append(pending)
             pump()
+        }
+        return id
+    }
+
+    /// Completes the request with `.cancelled` now, if it has not completed yet. A request
+    /// still queued is never sent; one already on the wire finishes there (its answer still
+    /// teaches the rate limiter) but its result is dropped. Thread-safe.
+    public func cancel(_ id: RESTRequestID) {
+        loop.execute { [self] in
+            // The request's own block was queued on the loop before `id` was returned, so
+            // it already ran: the id is live, or the request is complete.
+            guard let pending = live[id] else { return }
+            queue.removeAll { $0 === pending }
+            deliver(pending, .failure(RESTError(.cancelled, method: pending.method, path: pending.path)))
         }
     }
 
     /// Async form of `request(_:_:body:completion:)`.
-    /// Known shortcoming (issue 6): cancelling the calling Task does not cancel the request.
+    /// Cancelling the calling Task cancels the request (see `cancel(_:)`).
     public func request(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) async throws(RESTError) -> RESTResponse {
-        let result: Result<RESTResponse, RESTError> = await withCheckedContinuation { continuation in
-            request(method, path, body: body) { continuation.resume(returning: $0) }
+        let handle = CancellationHandle(client: self)
+        let result: Result<RESTResponse, RESTError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                handle.started(request(method, path, body: body) { continuation.resume(returning: $0) })
+            }
+        } onCancel: {
+            handle.cancel()
         }
         return try result.get()
     }
@@ -126,13 +153,18 @@ public final class RESTClient: @unchecked Sendable {
             let failed = queue
             queue = []
             pool.shutdown()
-            for pending in failed { pending.completion(.failure(RESTError(.shutdown, method: pending.method, path: pending.path))) }
+            for pending in failed { deliver(pending, .failure(RESTError(.shutdown, method: pending.method, path: pending.path))) }
         }
     }
 
     /// Connections opened so far (for tests and diagnostics); runs `body` on the loop.
     public func connectionsOpened(_ body: @escaping @Sendable (Int) -> Void) {
         loop.execute { [self] in body(pool.connectionsOpened) }
+    }
+
+    /// Requests waiting in the queue (not on the wire), for tests; runs `body` on the loop.
+    func queuedCount(_ body: @escaping @Sendable (Int) -> Void) {
+        loop.execute { [self] in body(queue.count) }
     }
 
     public static func monotonicNow() -> Double {
@@ -169,7 +201,7 @@ public final class RESTClient: @unchecked Sendable {
                 i += 1
             case .fail(let rejection):
                 queue.remove(at: i)
-                pending.completion(.failure(error(for: rejection, pending, now: now)))
+                deliver(pending, .failure(error(for: rejection, pending, now: now)))
             }
         }
         scheduleWake(at: earliest, now: now)
@@ -210,7 +242,7 @@ public final class RESTClient: @unchecked Sendable {
             case .staleConnection: .transport(.connectionReset)
             }
             logger.warn("rest request failed", ["route": pending.route, "error": "\(kind)"])
-            pending.completion(.failure(RESTError(kind, method: pending.method, path: pending.path)))
+            deliver(pending, .failure(RESTError(kind, method: pending.method, path: pending.path)))
             return
         }
 
@@ -226,27 +258,33 @@ public final class RESTClient: @unchecked Sendable {
                 logger.info("rest server error, retrying", ["route": pending.route, "status": response.status,
                                                             "attempt": pending.attempt])
                 pending.notBefore = now + delay
-                queue.insert(pending, at: 0)
+                if !pending.isFinished { queue.insert(pending, at: 0) }
             } else if (200..<300).contains(response.status) {
-                pending.completion(.success(RESTResponse(status: response.status, headers: response.headers, body: response.body)))
+                deliver(pending, .success(RESTResponse(status: response.status, headers: response.headers, body: response.body)))
             } else {
                 if response.status == 401 || response.status == 403 {
                     logger.warn("rest request refused", ["route": pending.route, "status": response.status])
                 }
-                pending.completion(.failure(RESTError(.http, method: pending.method, path: pending.path, status: response.status,
+                deliver(pending, .failure(RESTError(.http, method: pending.method, path: pending.path, status: response.status,
                                                       code: errorBody?.code, message: errorBody?.message)))
             }
         case .retry(let at):
             logger.info("rest rate limited, retrying", ["route": pending.route, "retry_after": at - now,
                                                         "global": info.global, "attempt": pending.attempt])
             pending.notBefore = at
-            queue.insert(pending, at: 0)
+            if !pending.isFinished { queue.insert(pending, at: 0) }
         case .giveUp(let retryAfter):
             logger.warn("rest rate limited, giving up", ["route": pending.route, "retry_after": retryAfter])
-            pending.completion(.failure(RESTError(.rateLimited(retryAfter: retryAfter), method: pending.method,
+            deliver(pending, .failure(RESTError(.rateLimited(retryAfter: retryAfter), method: pending.method,
                                                   path: pending.path, status: 429, code: errorBody?.code,
                                                   message: errorBody?.message)))
         }
+    }
+
+    /// Hands `result` to the caller (once) and forgets the request.
+    private func deliver(_ pending: PendingRequest, _ result: Result<RESTResponse, RESTError>) {
+        live[pending.id] = nil
+        pending.finish(result)
     }
 
     static func isRetryableServerError(_ status: Int) -> Bool { status == 502 || status == 503 || status == 504 }
@@ -290,20 +328,74 @@ public final class RESTClient: @unchecked Sendable {
 
 /// One request waiting for, or on, the wire. Loop-confined.
 private final class PendingRequest {
+    let id: RESTRequestID
     let method: HTTPMethod
     let path: String
     let route: RESTRoute
     let request: HTTPRequest
-    let completion: @Sendable (Result<RESTResponse, RESTError>) -> Void
+    private var completion: (@Sendable (Result<RESTResponse, RESTError>) -> Void)?
     var attempt = 0
     var notBefore = 0.0
 
-    init(method: HTTPMethod, path: String, route: RESTRoute, request: HTTPRequest,
+    init(id: RESTRequestID, method: HTTPMethod, path: String, route: RESTRoute, request: HTTPRequest,
          completion: @escaping @Sendable (Result<RESTResponse, RESTError>) -> Void) {
+        self.id = id
         self.method = method
         self.path = path
         self.route = route
         self.request = request
         self.completion = completion
+    }
+
+    /// True once the caller has its result (delivered or cancelled).
+    var isFinished: Bool { completion == nil }
+
+    /// Delivers `result` unless a result was delivered already.
+    func finish(_ result: Result<RESTResponse, RESTError>) {
+        guard let completion else { return }
+        self.completion = nil
+        completion(result)
+    }
+}
+
+/// Identifies one call to `RESTClient.request`, for `cancel(_:)`.
+public struct RESTRequestID: Sendable, Hashable {
+    let value: UInt64
+}
+
+/// Hands out request ids from any thread.
+private final class RequestCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: UInt64 = 0
+    func add() -> UInt64 {
+        lock.lock(); defer { lock.unlock() }
+        value += 1
+        return value
+    }
+}
+
+/// Links a Task's cancellation to a request whose id may not exist yet.
+private final class CancellationHandle: @unchecked Sendable {
+    private let lock = NSLock()
+    private let client: RESTClient
+    private var id: RESTRequestID?
+    private var cancelled = false
+
+    init(client: RESTClient) { self.client = client }
+
+    func started(_ id: RESTRequestID) {
+        lock.lock()
+        self.id = id
+        let cancelNow = cancelled
+        lock.unlock()
+        if cancelNow { client.cancel(id) }
+    }
+
+    func cancel() {
+        lock.lock()
+        cancelled = true
+        let id = self.id
+        lock.unlock()
+        if let id { client.cancel(id) }
     }
 }

@@ -22,6 +22,8 @@ public struct RESTError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidRequest(String)
         /// The client was shut down before the request completed.
         case shutdown
+        /// `RESTClient.cancel(_:)` or the calling Task's cancellation.
+        case cancelled
     }
 
     public var kind: Kind
@@ -57,6 +59,7 @@ public struct RESTError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidResponse(let reason): out += " failed: \(reason)"
         case .invalidRequest(let reason): out += " not sent: \(reason)"
         case .shutdown: out += " cancelled: REST client shut down"
+        case .cancelled: out += " cancelled"
         }
         if let code { out += " (code \(code))" }
         if let message { out += ": \(message)" }

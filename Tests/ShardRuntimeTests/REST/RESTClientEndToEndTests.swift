@@ -103,6 +103,39 @@ import Testing
         }
     }
 
+    @Test func cancelledWhileWaitingToRetryIsNeverSentAgain() async throws {
+        try await Self.withClient(peerArguments: ["--retry-after", "5"]) { client, peer in
+            let outcome = LockedLines()
+            let id = client.request(.post, "/limited/100", body: ["x": 1]) { result in
+                if case .failure(let error) = result { outcome.append("\(error.kind)") }
+            }
+            await peer.waitForRequests(1)  // the 429 is in; the request now waits 5 s to retry
+            #expect(await RESTPeer.waitUntil(timeout: 5) { await Self.queued(client) == 1 })
+            client.cancel(id)
+            #expect(await RESTPeer.waitUntil(timeout: 5) { outcome.all() == ["cancelled"] }, "\(outcome.all())")
+            #expect(await Self.queued(client) == 0)  // no retry left to send
+            #expect(peer.requests().count == 1)
+        }
+    }
+
+    static func queued(_ client: RESTClient) async -> Int {
+        await withCheckedContinuation { continuation in client.queuedCount { continuation.resume(returning: $0) } }
+    }
+
+    @Test func cancellingTheTaskCancelsTheRequest() async throws {
+        try await Self.withClient { client, _ in
+            let task = Task { () -> Result<RESTResponse, RESTError> in
+                do throws(RESTError) { return .success(try await client.request(.get, "/slow")) } catch { return .failure(error) }
+            }
+            task.cancel()
+            guard case .failure(let error) = await task.value else { Issue.record("expected cancellation"); return }
+            #expect(error.kind == .cancelled)
+            // The client stays usable.
+            let info = try await client.getGatewayBot()
+            #expect(info.shards == 2)
+        }
+    }
+
     @Test func retriesAreBounded() async throws {
         try await Self.withClient(peerArguments: ["--retry-after", "0.05"], configure: { $0.rateLimits.maxRetries = 2 }) { client, peer in
             do throws(RESTError) {

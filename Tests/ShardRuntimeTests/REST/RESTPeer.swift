@@ -99,13 +99,13 @@ final class RESTPeer: @unchecked Sendable {
 
     /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
     /// Sleeps with `Task.sleep`, so it never blocks a thread of the shared test pool.
-    static func waitUntil(timeout: Double, _ condition: () -> Bool) async -> Bool {
+    static func waitUntil(timeout: Double, _ condition: () async -> Bool) async -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if condition() { return true }
+            if await condition() { return true }
             try? await Task.sleep(nanoseconds: 5_000_000)
         }
-        return condition()
+        return await condition()
     }
 }
 
