@@ -2,6 +2,11 @@
 public enum HTTPMethod: String, Sendable, Hashable, CaseIterable {
     case get = "GET", post = "POST", put = "PUT", patch = "PATCH", delete = "DELETE", head = "HEAD"
 
+    /// Parses a method name case-insensitively (`"post"` from Lua scripts); nil if unknown.
+    public init?(name: String) {
+        self.init(rawValue: name.uppercased())
+    }
+
     /// Methods whose request must carry `Content-Length` even when empty (Discord answers
     /// 411 to a bodiless POST/PUT/PATCH without it).
     var requiresContentLength: Bool { self == .post || self == .put || self == .patch }
