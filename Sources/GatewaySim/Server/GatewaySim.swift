@@ -155,16 +155,10 @@ public final class GatewaySim: @unchecked Sendable {
 
     func upgrade(stream: StreamConnection, request: HTTPRequest, leftover: [UInt8]) {
         let query = request.query
-        let compression = GatewaySocket.Compression(rawValue: query["compress"] ?? "none") ?? .none
+        let compression = GatewayCompression(rawValue: query["compress"] ?? "none") ?? .none
         nextConnectionID += 1
         let id = nextConnectionID
-        let socket: GatewaySocket
-        do {
-            socket = try GatewaySocket(id: id, compression: compression, sim: self)
-        } catch {
-            stream.close()
-            return
-        }
+        let socket = GatewaySocket(id: id, compression: compression, sim: self)
         sockets[id] = socket
         core.mutate { $0.connectionOpened(id, target: request.target, now: now); return [] }
         _ = WebSocketConnection.upgrade(stream: stream, key: request.header("sec-websocket-key"), leftover: leftover,

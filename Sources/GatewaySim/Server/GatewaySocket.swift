@@ -4,25 +4,24 @@ import ShardRuntime
 /// One gateway WebSocket: encodes the core's payloads for the wire (compression, splitting
 /// faults) and feeds what the client sends back into the core. Loop-confined.
 final class GatewaySocket: WebSocketHandler {
-    enum Compression: String { case none, zlibStream = "zlib-stream", zstdStream = "zstd-stream" }
-
     let id: ConnectionID
-    let compression: Compression
-    private let compressor: PayloadCompressor?
+    let compression: GatewayCompression
+    /// Transport's per-connection compressor (zlib: Z_SYNC_FLUSH per payload; zstd: e_flush).
+    private let compress: (([UInt8]) -> [UInt8])?
     private weak var sim: GatewaySim?
     var ws: WebSocketConnection?
     /// Set when the sim starts the close, so the client's echo is not recorded as its own code.
     var serverClosing = false
     private var helloTimer: Scheduled?
 
-    init(id: ConnectionID, compression: Compression, sim: GatewaySim) throws(SimError) {
+    init(id: ConnectionID, compression: GatewayCompression, sim: GatewaySim) {
         self.id = id
         self.compression = compression
         self.sim = sim
         switch compression {
-        case .none: compressor = nil
-        case .zlibStream: compressor = try ZlibStreamCompressor()
-        case .zstdStream: compressor = try ZstdStreamCompressor()
+        case .none: compress = nil
+        case .zlibStream: compress = ZlibStreamDeflater().compress
+        case .zstdStream: compress = ZstdStreamCompressor().compress
         }
     }
 
@@ -32,17 +31,11 @@ final class GatewaySocket: WebSocketHandler {
     func send(_ text: String, faults: SimTransportFaults) {
         guard let ws else { return }
         let bytes = Array(text.utf8)
-        guard let compressor else {
+        guard let compress else {
             sendMessage(opcode: .text, bytes, faults: faults, on: ws)
             return
         }
-        let compressed: [UInt8]
-        do {
-            compressed = try compressor.compress(bytes)
-        } catch {
-            close(code: 4000)  // a broken stream cannot continue
-            return
-        }
+        let compressed = compress(bytes)
         let parts = compression == .zlibStream ? max(1, faults.messagesPerPayload) : 1
         for piece in Self.split(compressed, into: parts) {
             sendMessage(opcode: .binary, piece, faults: faults, on: ws)

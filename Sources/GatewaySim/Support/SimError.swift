@@ -8,8 +8,6 @@ public enum SimError: Error, Sendable, Equatable, CustomStringConvertible {
     case certificateGeneration(step: String, detail: String)
     /// The listener could not be opened.
     case listenFailed(port: UInt16, TransportError)
-    /// A compression stream could not be set up or failed.
-    case compression(String)
     /// `start()` was called twice, or a control used before `start()`.
     case notRunning
 
@@ -18,7 +16,6 @@ public enum SimError: Error, Sendable, Equatable, CustomStringConvertible {
         case .badRequest(let reason): "bad HTTP request: \(reason)"
         case .certificateGeneration(let step, let detail): "certificate generation failed at \(step): \(detail)"
         case .listenFailed(let port, let error): "cannot listen on 127.0.0.1:\(port): \(error)"
-        case .compression(let detail): "compression failed: \(detail)"
         case .notRunning: "the gateway sim is not running"
         }
     }

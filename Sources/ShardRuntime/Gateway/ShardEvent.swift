@@ -87,3 +87,6 @@ public struct ResumeSession: Sendable, Equatable, Codable {
         self.resumeURL = resumeURL
     }
 }
+
+// `GatewayCompression` (the URL's `compress` parameter) is defined once, in
+// Transport/Compression/GatewayDecompressor.swift (same cases and raw values).
