@@ -161,6 +161,7 @@ public struct RateLimiter: Sendable {
         }
         learn(ticket.route, info, now: now)
         countInvalid(info, now: now)
+        if buckets.count > Self.maxIdleBuckets { purgeIdleBuckets(now: now) }
 
         guard info.status == 429 else { return .complete }
         let retryAfter = max(0, info.retryAfter ?? info.resetAfter ?? 1)
@@ -179,6 +180,20 @@ public struct RateLimiter: Sendable {
 
     /// Forget a 401 stop (for example after the token was replaced).
     public mutating func resetAuthorization() { consecutiveUnauthorized = 0 }
+
+    /// Above this many buckets (one per bucket hash and channel/guild), idle ones are dropped:
+    /// a bot that posts to many channels must not grow without bound. A dropped bucket is
+    /// learned again by its next request.
+    static let maxIdleBuckets = 10_000
+
+    private mutating func purgeIdleBuckets(now: Double) {
+        buckets = buckets.filter { _, bucket in
+            bucket.inFlight > 0 || (bucket.resetAt.map { $0 > now } ?? false)
+        }
+    }
+
+    /// Buckets currently tracked (for tests).
+    var bucketCount: Int { buckets.count }
 
     private func bucketKey(for route: RESTRoute) -> String? {
         let major = route.majorParameter ?? "-"

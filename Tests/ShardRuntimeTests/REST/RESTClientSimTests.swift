@@ -99,6 +99,22 @@ import Testing
         }
     }
 
+    @Test func globalTooManyRequestsIsRecognisedAndRetried() async throws {
+        let lines = LockedLines()
+        let logger = Logger(level: .info, sink: { lines.append($0) })
+        try await Self.withSim(logger: logger) { sim, client in
+            let channel = sim.world.generalChannelID
+            sim.setRESTRateLimit(RESTRateLimit(limit: 1, window: 0.5, global: true))
+            let other = try RESTClient(token: Token(sim.token), baseURL: sim.apiBaseURL, loop: client.loop, logger: logger)
+            defer { other.shutdown() }
+            async let first = other.createMessage(channelID: channel, ["content": "first"])
+            async let second = client.createMessage(channelID: channel, ["content": "second"])
+            _ = try await [first, second]
+            let retries = lines.all().filter { $0.contains("rest rate limited, retrying") }
+            #expect(retries.count == 1 && retries.first?.contains("global=true") == true, "\(retries)")
+        }
+    }
+
     @Test func wrongTokenIs401Once() async throws {
         try await Self.withSim(token: "WRONG.token.value") { sim, client in
             do throws(RESTError) {

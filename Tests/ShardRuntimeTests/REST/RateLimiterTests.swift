@@ -204,6 +204,20 @@ import Testing
         #expect(Self.ticket(limiter.admit(Self.send1, now: 60.5)) != nil)
     }
 
+    @Test func idleBucketsArePurgedBeyondTheCap() throws {
+        var limiter = RateLimiter()
+        // One send per channel, 30 ms apart (under the global limit), each window 1 s long.
+        for channel in 0...RateLimiter.maxIdleBuckets {
+            let now = Double(channel) * 0.03
+            let route = RESTRoute(method: .post, path: "/channels/\(channel)/messages")
+            let t = try #require(Self.ticket(limiter.admit(route, now: now)))
+            _ = limiter.record(t, RateLimitInfo(status: 200, bucket: "h", limit: 5, remaining: 4, resetAfter: 1), now: now, attempt: 1)
+        }
+        // Passing the cap dropped every bucket whose window had closed; only the last
+        // second's (about 34) remain instead of 10 001.
+        #expect(limiter.bucketCount < 50)
+    }
+
     @Test func headersAreReadIntoRateLimitInfo() {
         let headers: HTTPHeaders = ["x-ratelimit-bucket": "h1", "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0",
                                     "X-RateLimit-Reset-After": "1.250", "Retry-After": "2", "X-RateLimit-Global": "true",
