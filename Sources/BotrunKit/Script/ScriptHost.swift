@@ -269,9 +269,11 @@ public final class ScriptHost: @unchecked Sendable {
                 runTimers(&handled, &failed)
             }
             if batch.isEmpty { runTimers(&handled, &failed) }
+            let memory = state.memoryBytes
             cond.lock()
             counters.eventsHandled += handled
             counters.handlerErrors += failed
+            counters.luaMemoryBytes = memory
             cond.unlock()
         }
         cond.lock()
