@@ -189,6 +189,8 @@ public final class ScriptHost: @unchecked Sendable {
     /// Loads the script again. Compiles on the calling thread (off the event path);
     /// the script thread then swaps between two events: `store` is carried over, the
     /// new top level runs, `on_reload()` is called. On failure the old handlers stay.
+    /// Before `start()` (or after `stop()`) the swap runs on the calling thread, so do
+    /// not call it concurrently with `start()`. Never call it from `onWantedEventsChange`.
     @discardableResult
     public func reload() -> Result<Void, ScriptError> {
         reloadLock.lock()
@@ -256,9 +258,15 @@ public final class ScriptHost: @unchecked Sendable {
             }
             let batch = queue
             queue.removeAll(keepingCapacity: true)
-            let done = stopping && batch.isEmpty
+            if stopping && batch.isEmpty {
+                // finished is set in the same critical section, so a reload() that
+                // sees !finished is sure its swap will still be handled
+                finished = true
+                cond.broadcast()
+                cond.unlock()
+                return
+            }
             cond.unlock()
-            if done { break }
 
             var handled: UInt64 = 0, failed: UInt64 = 0
             for item in batch {
@@ -276,10 +284,6 @@ public final class ScriptHost: @unchecked Sendable {
             counters.luaMemoryBytes = memory
             cond.unlock()
         }
-        cond.lock()
-        finished = true
-        cond.broadcast()
-        cond.unlock()
     }
 
     private func handle(_ event: ScriptEvent, _ handled: inout UInt64, _ failed: inout UInt64) {
