@@ -55,7 +55,8 @@ static void *lb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
    records where the script is, so a memory error can name a line. Raises. */
 static void lb_hook(lua_State *L, lua_Debug *ar) {
     lb_state *S = lb_from(L);
-    if (S->mem_used > S->mem_limit / 4 * 3 && lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
+    if (S->mem_used > S->mem_limit / 4 * 3 && lua_getinfo(L, "Sl", ar) && ar->currentline > 0 &&
+        ar->source[0] == '@') /* script files only, not botrun's own wrappers */
         snprintf(S->where, sizeof S->where, "%s:%d", ar->short_src, ar->currentline);
     if (S->deadline > 0 && (S->aborting == LB_ABORT_TIMEOUT || lb_now_coarse() > S->deadline)) {
         S->aborting = LB_ABORT_TIMEOUT;
