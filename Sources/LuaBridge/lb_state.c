@@ -51,7 +51,10 @@ static void *lb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     return p;
 }
 
-/* Count hook: enforces the per-call time budget; near the memory cap it also
+/* Known limit (issue 5): the hook only runs between Lua instructions, so time
+   spent inside one C function (e.g. a pathological string.find pattern on a long
+   subject) is not interrupted until that function returns.
+   Count hook: enforces the per-call time budget; near the memory cap it also
    records where the script is, so a memory error can name a line. Raises. */
 static void lb_hook(lua_State *L, lua_Debug *ar) {
     lb_state *S = lb_from(L);
@@ -137,6 +140,9 @@ int lb_protected(lb_state *S, int base, int nargs, int nresults) {
         return LB_OK;
     }
     int code = LB_ERR_RUNTIME;
+    /* Known limit (issue 5): Lua raises memory errors without calling the message
+       handler, so they carry no traceback; S->where (recorded by the hook near the
+       cap) gives the approximate script line instead. */
     if (aborting == LB_ABORT_MEMORY || status == LUA_ERRMEM) {
         char msg[256];
         int n = snprintf(msg, sizeof msg, "%s%smemory limit exceeded (%zu MB)", S->where,

@@ -29,6 +29,10 @@ public struct ScriptOptions: Sendable {
 /// into a FIFO queue (never dropped, gateway order kept); timers run between
 /// events; `reload()` compiles the new version off the event path and swaps it in
 /// between two events, carrying `store` over and then calling `on_reload`.
+///
+/// Known limits (issue 5): the queue is unbounded (no backpressure when handlers are
+/// slower than the gateway; watch `queueDepth`); timers belong to a Lua state, so a
+/// reload drops the old ones and the new top level creates its own.
 public final class ScriptHost: @unchecked Sendable {
     public let options: ScriptOptions
     public let scriptName: String
