@@ -13,6 +13,9 @@ final class SimConsole: @unchecked Sendable {
     private var channelName: String
     private var userID: String
     private var lastMessageID: [String: String] = [:]  // channel id → last message posted there
+    /// Connections that were live when a command closed, dropped or restarted them: the
+    /// run's drain waits until they have ended before judging whether the bot is quiet.
+    private(set) var disruptedConnections: Set<ConnectionID> = []
 
     init(sim: GatewaySim, input: FileHandle, interactive: Bool,
          output: @escaping @Sendable (String) -> Void = ScriptHost.standardOutput) {
@@ -73,12 +76,20 @@ final class SimConsole: @unchecked Sendable {
             }
             userID = member.id
             output("sim: now speaking as @\(name)")
-        case .reconnect: sim.sendReconnect()
-        case .invalidateSession(let resumable): sim.sendInvalidSession(resumable: resumable)
+        case .reconnect:
+            noteDisrupted()
+            sim.sendReconnect()
+        case .invalidateSession(let resumable):
+            noteDisrupted()
+            sim.sendInvalidSession(resumable: resumable)
         case .requestHeartbeat: sim.requestHeartbeat()
         case .stopHeartbeatACKs: sim.setHeartbeatACKs(false)
-        case .close(let code): sim.close(code: code)
-        case .dropConnection: sim.dropConnections()
+        case .close(let code):
+            noteDisrupted()
+            sim.close(code: code)
+        case .dropConnection:
+            noteDisrupted()
+            sim.dropConnections()
         case .burst(let count): sim.burstMessages(count: count, channelID: channelID)
         case .help: output(SimConsoleParser.helpText)
         case .quit: break
@@ -86,6 +97,10 @@ final class SimConsole: @unchecked Sendable {
             // Known gap (issue 4): the local gateway has no user-side edit/delete/react/join/leave yet.
             output("sim: this command is not available yet (issue 4)")
         }
+    }
+
+    private func noteDisrupted() {
+        disruptedConnections.formUnion(sim.liveConnections)
     }
 
     private var members: [SimUser] {
