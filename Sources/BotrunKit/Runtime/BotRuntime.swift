@@ -15,6 +15,9 @@ final class BotRuntime: @unchecked Sendable {
     /// Whether `start()` takes over SIGINT/SIGTERM/SIGHUP (the command line does; in-process
     /// callers stop the bot with `requestStop`, the same function the handlers call).
     let handlesSignals: Bool
+    /// Paces IDENTIFYs; nil means the process-wide queue (Discord's 5 s per bucket), or with
+    /// `--sim` a queue paced like the local gateway (no wait). Tests pass their own.
+    private var identifyQueue: IdentifyQueue?
 
     let shards = ShardSet()
     private(set) var hosts: [ScriptHost] = []
@@ -33,12 +36,13 @@ final class BotRuntime: @unchecked Sendable {
     init(options: BotrunOptions, logger: Logger,
          output: @escaping @Sendable (String) -> Void = ScriptHost.standardOutput,
          errorOutput: @escaping @Sendable (String) -> Void = { BotrunMain.write($0, to: .standardError) },
-         handlesSignals: Bool = true) {
+         handlesSignals: Bool = true, identifyQueue: IdentifyQueue? = nil) {
         self.options = options
         self.logger = logger
         self.output = output
         self.errorOutput = errorOutput
         self.handlesSignals = handlesSignals
+        self.identifyQueue = identifyQueue
     }
 
     /// Runs until the bot stops; returns the exit code.
@@ -174,6 +178,10 @@ final class BotRuntime: @unchecked Sendable {
             let sim = GatewaySim(options: simOptions)
             _ = try sim.start()
             self.sim = sim
+            if identifyQueue == nil {
+                identifyQueue = LocalIdentifyQueue(maxConcurrency: simOptions.maxConcurrency,
+                                                   interval: .seconds(simOptions.identifyInterval))
+            }
             logger.info("local gateway started", ["url": sim.gatewayURL])
             return Endpoint(token: Token(sim.token), gatewayURL: sim.gatewayURL, apiURL: sim.apiBaseURL,
                             tls: .client(caFile: sim.caFile))
@@ -196,6 +204,7 @@ final class BotRuntime: @unchecked Sendable {
                 .tls(endpoint.tls)
                 .logger(logger)
                 .resumeSession(sessions[id])
+            if let identifyQueue { builder = builder.identifyQueue(identifyQueue) }
             if let url = endpoint.gatewayURL { builder = builder.gatewayURL(url) }
             let shard = builder.build(onEvent: { [weak self] event in self?.handle(event, shardID: id) })
             shards.add(shard)
