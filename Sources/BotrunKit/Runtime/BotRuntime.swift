@@ -32,6 +32,8 @@ final class BotRuntime: @unchecked Sendable {
     private var shardCount = 0
     /// Dispatch names some script handles; read on the event loops, replaced on reload.
     private let wanted = LockedValue<Set<String>>([])
+    /// Dispatches handed to the scripts, by name (the others stop at the event filter).
+    private let forwarded = LockedValue<[String: Int]>([:])
 
     init(options: BotrunOptions, logger: Logger,
          output: @escaping @Sendable (String) -> Void = ScriptHost.standardOutput,
@@ -158,6 +160,9 @@ final class BotRuntime: @unchecked Sendable {
         }
     }
 
+    /// How many `name` dispatches passed the event filter and went to the scripts.
+    func forwardedCount(_ name: String) -> Int { forwarded.get()[name] ?? 0 }
+
     func reloadAll() {
         for host in hosts { host.reload() }
     }
@@ -256,6 +261,7 @@ final class BotRuntime: @unchecked Sendable {
         switch event {
         case .dispatch(let dispatch):
             guard wanted.get().contains(dispatch.name) else { return }
+            forwarded.update { $0[dispatch.name, default: 0] += 1 }
             scriptEvent = .dispatch(shardID: shardID, seq: dispatch.sequence, name: dispatch.name,
                                     data: Array(dispatch.data))
         case .connected(let resumed):
@@ -280,11 +286,12 @@ final class BotRuntime: @unchecked Sendable {
     }
 
     private func noteConnected(_ shardID: Int) {
-        var set = connectedShards.get()
-        guard !set.contains(shardID) else { return }
-        set.insert(shardID)
-        connectedShards.set(set)
-        if set.count == shardCount { allConnected.signal() }
+        var complete = false
+        connectedShards.update { set in
+            guard set.insert(shardID).inserted else { return }
+            complete = set.count == shardCount
+        }
+        if complete { allConnected.signal() }
     }
 
     // MARK: - Stopping

@@ -18,4 +18,10 @@ final class LockedValue<Value>: @unchecked Sendable {
         value = newValue
         lock.unlock()
     }
+
+    func update(_ change: (inout Value) -> Void) {
+        lock.lock()
+        change(&value)
+        lock.unlock()
+    }
 }
