@@ -147,7 +147,8 @@ final class BotRuntime: @unchecked Sendable {
         for host in hosts {
             output("\(host.scriptName): handlers for \(host.wantedEvents.sorted().joined(separator: ", "))")
         }
-        output("intents: \(intents.rawValue) (\(intents.names.joined(separator: ", ")))")
+        // Names spelled as `--intents` takes them.
+        output("intents: \(intents.rawValue) (\(intents.names.map { $0.lowercased() }.joined(separator: ", ")))")
     }
 
     private func startWatching() {
