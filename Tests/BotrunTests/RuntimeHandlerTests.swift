@@ -72,6 +72,8 @@ import Testing
                 show('presence', shard.command('update_presence', {status = 'idle', afk = false, since = json.null, activities = {}}))
               elseif c == 'badtype' then
                 show('badtype', shard.command('update_presence', {status = 42}))
+              elseif c == 'members' then
+                show('members', shard.command('request_guild_members', {guild_id = m.guild_id, query = '', limit = 0}))
               elseif c == 'unknown' then
                 show('unknown', shard.command('fly_away', {}))
               elseif c == 'text' then
@@ -82,13 +84,17 @@ import Testing
                 show('close', shard.send({type = 'close', code = 4000, reason = 'bye'}))
               end
             end
+            function on_guild_members_chunk(chunk, ctx) show('chunk', chunk.guild_id, #chunk.members > 0) end
             function on_shard_resumed(ctx) show('resumed', ctx.shard_id) end
             """
         let badLine = script.split(separator: "\n", omittingEmptySubsequences: false)
             .firstIndex { $0.contains("status = 42") }! + 1
         let harness = try BotHarness(script: script)
         defer { harness.cleanup() }
-        let bot = try harness.start()
+        let bot = try harness.start(harness.options {
+            $0.intents = .explicit(bits: UInt64(GatewayIntents.guilds | GatewayIntents.guildMessages
+                                                | GatewayIntents.messageContent | GatewayIntents.guildMembers), names: [])
+        })
         defer { bot.stop() }
         let sim = harness.sim
 
@@ -107,6 +113,12 @@ import Testing
         #expect(sim.waitUntil { $0.payloads(op: 3).count == 1 })
         let presence = try JSONParser.parse(Array(sim.recorder.payloads(op: 3)[0].text.utf8))
         #expect(presence["d"]?["status"] == .string("idle") && presence["d"]?["since"] == .null)
+
+        #expect(say("members") == ["members", "true"])
+        let guildID = sim.world.guilds[0].id
+        #expect(sim.waitUntil { $0.payloads(op: 8).count == 1 })
+        #expect(try JSONParser.parse(Array(sim.recorder.payloads(op: 8)[0].text.utf8))["d"]?["guild_id"] == .string(guildID))
+        #expect(harness.output.wait { $0.contains("chunk\t\(guildID)\ttrue") })
 
         let bad = say("badtype")
         #expect(bad.first == "badtype" && bad[1] == "nil")
