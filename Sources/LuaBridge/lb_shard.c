@@ -332,7 +332,7 @@ static int lb_log(lua_State *L) {
     }
     char where[128];
     lb_where(L, 1, where, sizeof where);
-    if (S->host.log) S->host.log(S->host.ctx, level, b->p ? b->p : "", b->len, where);
+    if (S->host.log) S->host.log(S->host.ctx, level, b->p ? b->p : "", b->len, where, S->current_shard);
     else fprintf(stderr, "%.*s (%s)\n", (int)b->len, b->p ? b->p : "", where);
     return 0;
 }

@@ -150,7 +150,13 @@ int lb_protected(lb_state *S, int base, int nargs, int nresults) {
         if (aborting == LB_ABORT_TIMEOUT) code = LB_ERR_TIMEOUT;
     }
     lua_settop(L, base);
-    if (code == LB_ERR_MEMORY) lua_gc(L, LUA_GCCOLLECT, 0);
+    if (code == LB_ERR_MEMORY) {
+        /* finalizers may run here: keep them under a budget too */
+        S->deadline = lb_now() + (S->budget > 0 ? S->budget : LB_DEFAULT_BUDGET);
+        lua_gc(L, LUA_GCCOLLECT, 0);
+        S->deadline = 0;
+        S->aborting = LB_ABORT_NONE;
+    }
     return code;
 }
 
@@ -185,6 +191,7 @@ lb_state *lb_new(const lb_options *opts, const lb_host *host) {
     }
     lua_atpanic(S->L, lb_panic);
     lua_sethook(S->L, lb_hook, LUA_MASKCOUNT, LB_HOOK_COUNT);
+    lua_gc(S->L, LUA_GCGEN, 0, 0); /* event tables die young */
     int base = lua_gettop(S->L);
     lua_pushcfunction(S->L, lb_setup);
     lua_pushlightuserdata(S->L, S);
@@ -198,6 +205,9 @@ lb_state *lb_new(const lb_options *opts, const lb_host *host) {
 /* Never raises (lua_close runs finalizers protected). */
 void lb_close(lb_state *S) {
     if (S == NULL) return;
+    /* lua_close runs the remaining __gc finalizers: bound them by the budget (an
+       aborted finalizer only produces a warning, which is ignored). */
+    S->deadline = lb_now() + (S->budget > 0 ? S->budget : LB_DEFAULT_BUDGET);
     if (S->L) lua_close(S->L);
     free(S->script_dir);
     free(S->err);
@@ -209,6 +219,11 @@ void lb_close(lb_state *S) {
 }
 
 void lb_free(void *p) { free(p); }
+
+void lb_set_default_shard(lb_state *S, int shard_id) {
+    S->default_shard = shard_id;
+    S->current_shard = shard_id;
+}
 
 void lb_get_stats(const lb_state *S, lb_stats *out) {
     out->handled = S->handled;

@@ -21,7 +21,8 @@ extension BotRuntime {
         let interactive = options.simInput == nil && isatty(STDIN_FILENO) == 1
         let thread = Thread { [self] in
             allConnected.wait()
-            let console = SimConsole(sim: sim, input: input, interactive: interactive, output: output)
+            let console = SimConsole(sim: sim, input: input, interactive: interactive, output: output,
+                                     settle: { [self] disrupted in _ = drain(sim: sim, disrupted: disrupted, timeout: 2) })
             console.run()
             // A shard that failed for good stops the run itself, with its own exit code.
             if drain(sim: sim, disrupted: console.disruptedConnections) { requestStop(.cleanStop) }
@@ -54,7 +55,7 @@ extension BotRuntime {
             }
             Thread.sleep(forTimeInterval: 0.02)  // poll: the shard exposes no stage/sequence notification
         }
-        logger.warn("stopping with events still in flight", ["after": "\(timeout)s"])
+        logger.debug("events still in flight after waiting", ["seconds": timeout])
         return true
     }
 }

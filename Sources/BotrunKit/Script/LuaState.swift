@@ -69,11 +69,15 @@ final class ScriptBridge: @unchecked Sendable {
             ScriptBridge.copy(error, into: err, capacity: errcap)
             return 1
         }
-        host.log = { ctx, level, msg, len, location in
+        host.log = { ctx, level, msg, len, location, shard in
             let bridge = Unmanaged<ScriptBridge>.fromOpaque(ctx!).takeUnretainedValue()
             let lvl = LogLevel(rawValue: Int(level)) ?? .info
             let at = location.map { String(cString: $0) } ?? ""
-            bridge.logger.log(lvl, ScriptBridge.string(msg, len), ["script": bridge.scriptName, "at": at])
+            if shard >= 0 {
+                bridge.logger.log(lvl, ScriptBridge.string(msg, len), ["shard": shard, "script": bridge.scriptName, "at": at])
+            } else {
+                bridge.logger.log(lvl, ScriptBridge.string(msg, len), ["script": bridge.scriptName])
+            }
         }
         host.print = { ctx, line, len in
             let bridge = Unmanaged<ScriptBridge>.fromOpaque(ctx!).takeUnretainedValue()
@@ -101,6 +105,7 @@ final class LuaState {
         guard let state else {
             throw ScriptError(kind: .memory, script: bridge.scriptName, message: "cannot create a Lua state")
         }
+        lb_set_default_shard(state, Int32(options.defaultShardID))
         self.raw = state
         self.bridge = bridge
         self.scriptName = bridge.scriptName

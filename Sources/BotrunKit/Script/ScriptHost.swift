@@ -11,12 +11,17 @@ public struct ScriptOptions: Sendable {
     public var memoryLimit: Int
     /// Seconds per handler or timer call.
     public var handlerTimeout: Double
+    /// The shard `shard.*` calls default to outside handlers (top level, timers created
+    /// there, `on_reload`): the first shard this process runs.
+    public var defaultShardID: Int
 
-    public init(scriptPath: String, sandbox: Bool = true, memoryLimit: Int = 256 << 20, handlerTimeout: Double = 2) {
+    public init(scriptPath: String, sandbox: Bool = true, memoryLimit: Int = 256 << 20, handlerTimeout: Double = 2,
+                defaultShardID: Int = 0) {
         self.scriptPath = scriptPath
         self.sandbox = sandbox
         self.memoryLimit = memoryLimit
         self.handlerTimeout = handlerTimeout
+        self.defaultShardID = defaultShardID
     }
 }
 
@@ -66,6 +71,7 @@ public final class ScriptHost: @unchecked Sendable {
     private var finished = false
     private var busy = false  // a batch is being handled (guarded by `cond`)
     private var wanted: Set<String>
+    private var handlers: [String]
     private var watched: [String]
     private var counters = ScriptStats()
     private var wantedObserver: (@Sendable (Set<String>) -> Void)?
@@ -93,6 +99,7 @@ public final class ScriptHost: @unchecked Sendable {
         try state.runMain()
         self.state = state
         self.wanted = state.dispatchEvents
+        self.handlers = state.handlerNames.sorted()
         self.watched = [ScriptHost.absolute(options.scriptPath)] + state.requiredFiles.map(ScriptHost.absolute)
     }
 
@@ -110,7 +117,15 @@ public final class ScriptHost: @unchecked Sendable {
         return wanted
     }
 
-    /// Called (on the script thread) when a reload changes `wantedEvents`.
+    /// Every handler the script defines (`on_*` functions, dispatch and lifecycle), sorted.
+    public var handlerNames: [String] {
+        cond.lock()
+        defer { cond.unlock() }
+        return handlers
+    }
+
+    /// Called (on the script thread) when a reload changes `wantedEvents`. It must not
+    /// call `reload()` (that would wait on the script thread itself).
     public var onWantedEventsChange: (@Sendable (Set<String>) -> Void)? {
         get { cond.lock(); defer { cond.unlock() }; return wantedObserver }
         set { cond.lock(); wantedObserver = newValue; cond.unlock() }
@@ -329,14 +344,16 @@ public final class ScriptHost: @unchecked Sendable {
         }
         state = fresh
         let events = fresh.dispatchEvents
+        let names = fresh.handlerNames.sorted()
         cond.lock()
         let changed = events != wanted
         wanted = events
+        handlers = names
         watched = [ScriptHost.absolute(options.scriptPath)] + fresh.requiredFiles.map(ScriptHost.absolute)
         let observer = wantedObserver
         cond.unlock()
         if changed { observer?(events) }
-        let rc = fresh.lifecycle(handler: "on_reload", argumentsJSON: nil, shardID: 0)
+        let rc = fresh.lifecycle(handler: "on_reload", argumentsJSON: nil, shardID: options.defaultShardID)
         if rc != LB_OK && rc != LB_NOT_FOUND {
             logger.error("on_reload failed", ["script": scriptName, "error": fresh.lastError])
         }
