@@ -45,12 +45,15 @@ import Testing
         let dir = try ScriptDir()
         defer { dir.cleanup() }
         try dir.write(Self.chatScript)
-        // The /close 4000 in the middle: the bot resumes and still gets the line after it.
-        let input = try dir.write("hello\n!ping\n/close 4000\nafter the close\n", name: "input.txt")
-        let run = try await offPool { Self.botrun(["--sim", "--sim-input", input, dir.script]) }
+        // After each disruption the bot reconnects (resuming) and still gets the next line, once.
+        let input = try dir.write("hello\n!ping\n/close 4000\nafter the close\n/reconnect\nafter op 7\n"
+                                  + "/drop\nafter the drop\n/invalidate resumable\nafter op 9\n", name: "input.txt")
+        // Two shards: the end-of-input drain must follow each shard's own session.
+        let run = try await offPool { Self.botrun(["--sim", "--shards", "2", "--sim-input", input, dir.script]) }
         #expect(run.code == 0, "errors: \(run.errors)")
         let human = SimWorld.standard().humanUser.username
-        #expect(run.output == ["<\(human)> hello", "<\(human)> !ping", "pong", "<\(human)> after the close"])
+        #expect(run.output == ["<\(human)> hello", "<\(human)> !ping", "pong", "<\(human)> after the close",
+                               "<\(human)> after op 7", "<\(human)> after the drop", "<\(human)> after op 9"])
         #expect(run.errors.isEmpty)
     }
 

@@ -22,40 +22,52 @@ extension BotRuntime {
         let thread = Thread { [self] in
             allConnected.wait()
             let console = SimConsole(sim: sim, input: input, interactive: interactive, output: output,
-                                     settle: { [self] disrupted in _ = drain(sim: sim, disrupted: disrupted, timeout: 2) })
+                                     settle: { [self] handshakes in
+                                         // Longer after a disruption: op 9 false makes the bot wait 1–5 s to identify.
+                                         let pending = Self.handshakes(sim) < handshakes
+                                         _ = drain(sim: sim, expectedHandshakes: handshakes, timeout: pending ? 10 : 2)
+                                     })
             console.run()
             // A shard that failed for good stops the run itself, with its own exit code.
-            if drain(sim: sim, disrupted: console.disruptedConnections) { requestStop(.cleanStop) }
+            if drain(sim: sim, expectedHandshakes: console.expectedHandshakes) { requestStop(.cleanStop) }
         }
         thread.name = "sim-console"
         thread.start()
     }
 
-    /// Waits (bounded) until the gateway and the bot are quiet: every connection the console
-    /// closed, dropped or told to reconnect has ended; each shard is connected again (on a
-    /// live connection) or stopped; each shard has seen the last event the gateway sent and
-    /// every script has handled what it was given, including events caused by its own
-    /// replies. Returns false when a shard stopped for good (its fatal event ends the run).
-    func drain(sim: GatewaySim, disrupted: Set<ConnectionID>, timeout: Double = 10) -> Bool {
+    /// Waits (bounded) until the gateway and the bot are quiet: the bot has answered every
+    /// close, drop, op 7 and op 9 with a new IDENTIFY or RESUME (`expectedHandshakes`); each
+    /// shard is connected (on a live connection) or stopped; each has seen the last event the
+    /// gateway sent to its session and every script has handled what it was given, including events caused
+    /// by its own replies. Returns false when a shard stopped for good (its fatal event ends
+    /// the run).
+    func drain(sim: GatewaySim, expectedHandshakes: Int, timeout: Double = 10) -> Bool {
         let deadline = Date(timeIntervalSinceNow: timeout)
-        sim.waitUntil(timeout: timeout) { recorder in
-            disrupted.allSatisfy { id in recorder.connection(id)?.ended ?? true }
-        }
         while Date() < deadline {
             let infos = shards.all.map { try? $0.info() }
             let connected = infos.filter { $0?.stage == .connected }.count
             let stopped = infos.filter { $0 == nil }.count
-            if stopped > 0 && infos.allSatisfy({ $0 == nil || $0?.stage == .connected }) { return false }
-            let settled = connected == infos.count && sim.liveConnections.count >= connected
+            if stopped > 0 && connected + stopped == infos.count { return false }
+            let settled = Self.handshakes(sim) >= expectedHandshakes && connected == infos.count
+                && sim.liveConnections.count >= connected
             if settled {
                 for host in hosts { _ = host.waitUntilIdle(timeout: max(0, deadline.timeIntervalSinceNow)) }
-                let sent = sim.recorder.deliveredSequences.values.compactMap(\.last).max() ?? 0
-                let seen = infos.compactMap { $0?.sequence }.max() ?? 0
-                if seen >= Int64(sent) && hosts.allSatisfy({ $0.waitUntilIdle(timeout: 0) }) { return true }
+                // Per session: after op 9 false an old session may have sent more than the new one.
+                let delivered = sim.recorder.deliveredSequences
+                let caughtUp = infos.allSatisfy { info in
+                    guard let info, let session = info.sessionID else { return false }
+                    return info.sequence ?? 0 >= Int64(delivered[session]?.last ?? 0)
+                }
+                if caughtUp && hosts.allSatisfy({ $0.waitUntilIdle(timeout: 0) }) { return true }
             }
             Thread.sleep(forTimeInterval: 0.02)  // poll: the shard exposes no stage/sequence notification
         }
         logger.debug("events still in flight after waiting", ["seconds": timeout])
         return true
+    }
+
+    static func handshakes(_ sim: GatewaySim) -> Int {
+        let recorder = sim.recorder
+        return recorder.identifyCount + recorder.resumeCount
     }
 }

@@ -247,6 +247,7 @@ final class BotRuntime: @unchecked Sendable {
             done.signal()
         }
         _ = done.wait(timeout: .now() + 30)
+        client.shutdown()  // closes its kept-alive connection before the client goes away
         switch answer.get() {
         case .success(let info): return max(1, info.shards)
         case .failure(let error):

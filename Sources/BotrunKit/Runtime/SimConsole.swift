@@ -10,19 +10,20 @@ final class SimConsole: @unchecked Sendable {
     private let interactive: Bool
     private let output: @Sendable (String) -> Void
     /// Waits until the bot has handled what the gateway sent so far, so that each line's
-    /// effects (and the bot's answers) appear before the next line is read. Gets the
-    /// connections earlier lines disrupted, which must have ended first.
-    private let settle: (Set<ConnectionID>) -> Void
+    /// effects (and the bot's answers) appear before the next line is read. Gets
+    /// `expectedHandshakes`.
+    private let settle: (Int) -> Void
     private var channelID: String
     private var channelName: String
     private var userID: String
     private var lastMessageID: [String: String] = [:]  // channel id → last message posted there
-    /// Connections that were live when a command closed, dropped or restarted them: the
-    /// run's drain waits until they have ended before judging whether the bot is quiet.
-    private(set) var disruptedConnections: Set<ConnectionID> = []
+    /// IDENTIFYs + RESUMEs the gateway should have received once the bot has reacted to every
+    /// close, drop, op 7 and op 9 so far (one per connection live at that moment): the run's
+    /// drain waits for them before judging whether the bot is quiet.
+    private(set) var expectedHandshakes = 0
 
     init(sim: GatewaySim, input: FileHandle, interactive: Bool,
-         output: @escaping @Sendable (String) -> Void = ScriptHost.standardOutput, settle: @escaping (Set<ConnectionID>) -> Void) {
+         output: @escaping @Sendable (String) -> Void = ScriptHost.standardOutput, settle: @escaping (Int) -> Void) {
         self.sim = sim
         self.settle = settle
         self.input = input
@@ -51,7 +52,7 @@ final class SimConsole: @unchecked Sendable {
         }
         var reader = LineReader(handle: input)
         while let line = reader.next() {
-            settle(disruptedConnections)
+            settle(expectedHandshakes)
             do {
                 guard let command = try SimConsoleParser.parse(line) else { continue }
                 if case .quit = command { return }
@@ -124,7 +125,9 @@ final class SimConsole: @unchecked Sendable {
     }
 
     private func noteDisrupted() {
-        disruptedConnections.formUnion(sim.liveConnections)
+        let recorder = sim.recorder
+        expectedHandshakes = max(expectedHandshakes, recorder.identifyCount + recorder.resumeCount)
+            + sim.liveConnections.count
     }
 }
 
