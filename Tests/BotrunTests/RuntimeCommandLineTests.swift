@@ -12,6 +12,7 @@ import Testing
         var code: Int32
         var output: [String]
         var errors: [String]
+        var logs: [String]
     }
 
     static func botrun(_ arguments: [String]) -> Run {
@@ -30,7 +31,7 @@ import Testing
                            errorOutput: { text in text.split(separator: "\n").forEach { errors.sink(String($0)) } },
                            handlesSignals: false).run()
             })
-        return Run(code: code, output: output.lines, errors: errors.lines)
+        return Run(code: code, output: output.lines, errors: errors.lines, logs: logs.lines)
     }
 
     static let chatScript = """
@@ -77,6 +78,9 @@ import Testing
         // GUILDS (1) for GUILD_CREATE; GUILD_MESSAGES (512) + DIRECT_MESSAGES (4096) for MESSAGE_CREATE.
         #expect(run.output == ["bot.lua: handlers for GUILD_CREATE, MESSAGE_CREATE",
                                "intents: 4609 (guilds, guild_messages, direct_messages)"])
+        // message_content is privileged: left off unless named, with a warning at start.
+        #expect(run.logs.contains { $0.hasPrefix("warn privileged intents are off") && $0.contains("MESSAGE_CONTENT") },
+                "\(run.logs)")
     }
 
     @Test func syntaxErrorExitsWithTwoAndTheCompilerMessage() async throws {

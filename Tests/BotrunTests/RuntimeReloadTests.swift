@@ -39,6 +39,9 @@ import Testing
     }
 
     static func reloadWhileStreaming() throws {
+        // Default heartbeat interval on purpose: with 300 ms, the sim queues its ACK behind the
+        // 3000-message burst (debug build) and the client rightly declares the connection a
+        // zombie and resumes. Heartbeats under a busy Lua thread: RuntimeLimitsTests.
         let harness = try BotHarness(script: script(1))
         defer { harness.cleanup() }
         let bot = try harness.start(harness.options { $0.watch = true })
