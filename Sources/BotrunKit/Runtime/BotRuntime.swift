@@ -20,6 +20,8 @@ final class BotRuntime: @unchecked Sendable {
     private var identifyQueue: IdentifyQueue?
 
     let shards = ShardSet()
+    /// What `rest.*` reaches: one REST client per process, attached once the endpoint is known.
+    let rest = RuntimeREST()
     private(set) var hosts: [ScriptHost] = []
     /// The in-process local gateway (`--sim`), once started.
     private(set) var sim: GatewaySim?
@@ -74,6 +76,7 @@ final class BotRuntime: @unchecked Sendable {
             errorOutput("botrun: \(error)\n")
             return .usageOrScriptError
         }
+        rest.connect(token: endpoint.token, apiURL: endpoint.apiURL, tls: endpoint.tls, logger: logger)
         for host in hosts { host.start() }
         if handlesSignals { installSignalHandlers() }
         if options.watch { startWatching() }
@@ -105,7 +108,7 @@ final class BotRuntime: @unchecked Sendable {
             let scriptOptions = ScriptOptions(scriptPath: path, sandbox: !options.unsafe,
                                               memoryLimit: options.memoryLimitBytes,
                                               handlerTimeout: options.handlerTimeout)
-            let host = try ScriptHost(options: scriptOptions, control: shards, logger: logger, output: output)
+            let host = try ScriptHost(options: scriptOptions, control: shards, rest: rest, logger: logger, output: output)
             host.onWantedEventsChange = { [weak self] _ in self?.refreshWanted() }
             hosts.append(host)
         }
@@ -328,7 +331,8 @@ final class BotRuntime: @unchecked Sendable {
         } else {
             for shard in shards.all { shard.shutdown() }
         }
-        for host in hosts { host.stop() }
+        for host in hosts { host.stop() }  // waits (bounded) for handlers parked on REST
+        rest.shutdown()
         sim?.stop()
         return code
     }
