@@ -43,6 +43,17 @@ int lb_coro_is_handler(lua_State *L) {
     return yes;
 }
 
+/* Stack: [-0, +1, -] Lua-facing: whether argument 1 is a handler coroutine. */
+int lb_coro_is_handler_arg(lua_State *L) {
+    int yes = 0;
+    if (lua_type(L, 1) == LUA_TTHREAD && lua_rawgetp(L, LUA_REGISTRYINDEX, &lb_handlers_key) == LUA_TTABLE) {
+        lua_pushvalue(L, 1);
+        yes = lua_rawget(L, -2) == LUA_TBOOLEAN;
+    }
+    lua_pushboolean(L, yes); /* the top is returned; what lies below does not matter */
+    return 1;
+}
+
 void lb_coro_park(lua_State *L, int64_t id) {
     lb_state *S = lb_from(L);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &lb_parked_key);

@@ -89,6 +89,8 @@ void lb_coro_prepare(lua_State *L, int nargs);
 int lb_coro_run(lb_state *S, int nargs);
 /* [-0, +0, -] whether the running thread of L is a handler coroutine. */
 int lb_coro_is_handler(lua_State *L);
+/* [-0, +1, -] Lua-facing: whether argument 1 is a handler coroutine (sandbox wrappers). */
+int lb_coro_is_handler_arg(lua_State *L);
 /* [-0, +0, m] parks the running handler coroutine under id (with the current shard),
    so lb_resume can find it; the caller then yields LB_REST_MARK. */
 void lb_coro_park(lua_State *L, int64_t id);

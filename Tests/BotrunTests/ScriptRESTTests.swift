@@ -252,3 +252,34 @@ import Testing
         #expect(rest.cancelled == 0)
     }
 }
+
+extension ScriptRESTTests {
+    @Test func scriptCannotResumeOrCloseAParkedHandler() throws {
+        let dir = try ScriptDir()
+        defer { dir.cleanup() }
+        try dir.write("""
+        local parked
+        function on_x(d, ctx)
+          if ctx.seq == 1 then
+            parked = coroutine.running()
+            print("first got", rest.request("GET", "/x").n)
+          else
+            print(coroutine.resume(parked, { n = "forged" }))
+            print(coroutine.close(parked))
+          end
+        end
+        """)
+        let out = LineCollector(), rest = FakeRESTControl()
+        let host = try makeRESTHost(dir, out, rest: rest)
+        host.start()
+        defer { host.stop() }
+        host.deliver(messageEvent(seq: 1, name: "X"))
+        host.deliver(messageEvent(seq: 2, name: "X"))
+        #expect(out.wait { $0.count == 2 })
+        #expect(out.lines == ["false\tcannot resume a handler coroutine", "false\tcannot close a handler coroutine"])
+        #expect(rest.wait(forCalls: 1))
+        rest.calls[0].complete(.success(status: 200, body: Array(#"{"n":1}"#.utf8)))
+        #expect(out.wait { $0.count == 3 })
+        #expect(out.lines[2] == "first got\t1")
+    }
+}

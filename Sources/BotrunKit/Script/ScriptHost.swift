@@ -36,6 +36,7 @@ public final class ScriptHost: @unchecked Sendable {
     private var running = false
     private var stopping = false
     private var finished = false
+    private var exited = false  // the script thread is done, parked handlers cancelled
     private var busy = false  // a batch is being handled (guarded by `cond`)
     private var wanted: Set<String>
     private var handlers: [String]
@@ -173,7 +174,7 @@ public final class ScriptHost: @unchecked Sendable {
         if running {
             stopping = true
             cond.broadcast()
-            while !finished { cond.wait() }
+            while !exited { cond.wait() }
         }
         cond.unlock()
     }
@@ -271,6 +272,10 @@ public final class ScriptHost: @unchecked Sendable {
                     logger.warn("stopped with handlers waiting on REST; requests cancelled",
                                 ["script": scriptName, "cancelled": cancelled])
                 }
+                cond.lock()
+                exited = true
+                cond.broadcast()
+                cond.unlock()
                 return
             }
             busy = !batch.isEmpty
