@@ -2,7 +2,10 @@
    a coroutine, so a rest.* call can park it (yield) while the request is in flight
    and the script thread goes on with the next events. Parked coroutines live in a
    registry table keyed by request id; lb_resume continues them with the result.
-   The time budget applies per slice (each lua_resume), the memory cap always. */
+   The time budget applies per slice (each lua_resume), the memory cap always.
+   Known limits (issue 6): a coroutine that failed, or that was dropped at stop, is left
+   to the collector without lua_resetthread, so its pending to-be-closed variables are
+   not closed; one finished coroutine is kept for reuse, others are collected. */
 #include "lb_internal.h"
 #include <math.h>
 #include <stdio.h>

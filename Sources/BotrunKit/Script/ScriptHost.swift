@@ -14,6 +14,9 @@ import ShardRuntime
 /// until its parked handlers finish (they resume in the old state; new events go to the
 /// new one). `stop()` waits up to `stopGrace` for parked handlers, then cancels the rest.
 ///
+/// Known limits (issue 6): a handler resumed after a reload runs in the old state, so its
+/// writes to `store` and globals there are lost and the old state's timers no longer run;
+/// nothing bounds how many handlers may be parked at once (the REST client queues them).
 /// Known limits (issue 5): the queue is unbounded (no backpressure when handlers are
 /// slower than the gateway; watch `queueDepth`); timers belong to a Lua state, so a
 /// reload drops the old ones and the new top level creates its own.
