@@ -187,15 +187,67 @@ func isConnected(_ resumed: Bool) -> (ShardEvent) -> Bool { { $0 == .connected(r
     @Test func startErrors() async throws {
         let bad = Shard.builder(token: "t", intents: .guilds).gatewayURL("https://nope").build(onEvent: { _ in })
         await #expect { try await bad.start() } throws: { ($0 as? ShardStartError)?.kind == .parsingGatewayURL }
-        let none = Shard.builder(token: "t", intents: .guilds).gatewayURL(nil).build(onEvent: { _ in })
-        await #expect { try await none.start() } throws: { ($0 as? ShardStartError)?.kind == .retrievingGatewayURL }
-        // A port nobody listens on (bound then closed by the sim) fails to establish.
+        // A port nobody listens on (bound then closed by the sim): lookup and connect both fail.
         let sim = GatewaySim()
         let port = try sim.start()
         sim.stop()
+        let none = Shard.builder(token: "t", intents: .guilds).gatewayURL(nil).apiBaseURL("http://127.0.0.1:\(port)/api/v10")
+            .build(onEvent: { _ in })
+        await #expect { try await none.start() } throws: { ($0 as? ShardStartError)?.kind == .retrievingGatewayURL }
         let refused = Shard.builder(token: "t", intents: .guilds).gatewayURL("ws://127.0.0.1:\(port)")
             .logger(Logger(level: .error)).build(onEvent: { _ in })
         await #expect { try await refused.start() } throws: { ($0 as? ShardStartError)?.kind == .establishing }
         #expect(throws: SessionInactiveError.self) { try refused.info() }
     }
+
+    @Test func gatewayURLFromGatewayBotLookup() async throws {
+        let s = try Self.setUp()
+        defer { s.sim.stop() }
+        let info = try await GatewayBotLookup.fetch(apiBaseURL: s.sim.apiBaseURL, token: Token(s.sim.token))
+        #expect(info.url == s.sim.gatewayURL && info.shards == 1 && info.maxConcurrency == 1)
+        let log = EventLog()
+        let shard = Shard.builder(token: s.sim.token, intents: .guilds).gatewayURL(nil).apiBaseURL(s.sim.apiBaseURL)
+            .logger(Logger(level: .error)).build(onEvent: { log.append($0) }, onFinish: { log.finish() })
+        try await shard.start()
+        #expect(log.wait { events, _ in events.contains(.connected(resumed: false)) })
+        shard.shutdown()
+        #expect(log.wait(5) { _, finished in finished })
+    }
+
+    @Test func tokenNeverAppearsInLogsErrorsOrDescriptions() async throws {
+        let lines = LineSink()
+        var options = GatewaySimOptions()
+        options.heartbeatIntervalMS = 100
+        let sim = GatewaySim(options: options)
+        _ = try sim.start()
+        defer { sim.stop() }
+        let secret = sim.token
+        // A wrong token: lookup fails with 401 and IDENTIFY is closed with 4004.
+        let wrong = "WRONG-\(secret)"
+        await #expect {
+            _ = try await GatewayBotLookup.fetch(apiBaseURL: sim.apiBaseURL, token: Token(wrong))
+        } throws: { error in
+            lines.add("\(error)")
+            return !"\(error)".contains(wrong) && !String(reflecting: error).contains(wrong)
+        }
+        let log = EventLog()
+        let builder = Shard.builder(token: wrong, intents: .guilds).gatewayURL(sim.gatewayURL)
+            .logger(Logger(level: .debug, sink: { lines.add($0) }))
+        let shard = builder.build(onEvent: { log.append($0); lines.add("\($0)") }, onFinish: { log.finish() })
+        try await shard.start()
+        #expect(log.wait { _, finished in finished })
+        #expect(log.snapshot.contains { if case .fatal(.fatalClose(4004, _)) = $0 { true } else { false } })
+        lines.add(String(reflecting: builder))
+        lines.add(String(reflecting: shard))
+        let all = lines.all
+        #expect(!all.isEmpty)
+        #expect(!all.contains { $0.contains(secret) })
+    }
+}
+
+final class LineSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func add(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
 }

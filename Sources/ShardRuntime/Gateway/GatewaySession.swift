@@ -10,7 +10,7 @@
 /// forever; unknown ops and events are ignored while the sequence advances; replayed
 /// dispatches at or below the last sequence are dropped (exactly-once delivery).
 public struct GatewaySession: Sendable {
-    public let config: SessionConfiguration
+    public private(set) var config: SessionConfiguration
     /// Uniform in [0, 1).
     private let random: @Sendable () -> Double
 
@@ -43,6 +43,9 @@ public struct GatewaySession: Sendable {
             resumeURL = resume.resumeURL
         }
     }
+
+    /// Sets the base URL for new sessions (after `GET /gateway/bot`), before `.start`.
+    public mutating func useGatewayURL(_ url: String) { config.gatewayURL = url }
 
     /// Whether the session could be resumed now.
     public var canResume: Bool { sessionID != nil }

@@ -34,6 +34,8 @@ final class ShardDriver: @unchecked Sendable {
     private var finished = false
     /// Set by the builder when the gateway URL is unusable; `start()` throws it.
     var gatewayURLProblem: ShardStartError?
+    /// Set by the builder when no gateway URL was given: `start()` asks `GET /gateway/bot`.
+    var gatewayLookup: (apiBaseURL: String, token: Token)?
 
     init(session: GatewaySession, loop: EventLoop, options: Options,
          sink: @escaping @Sendable (ShardEvent) -> Void, finish: @escaping @Sendable () -> Void) {
@@ -57,6 +59,14 @@ final class ShardDriver: @unchecked Sendable {
     /// Starts the session and waits until the first connection opens (or fails).
     func start() async throws {
         if let problem = gatewayURLProblem { throw problem }
+        if let lookup = gatewayLookup {
+            let info = try await GatewayBotLookup.fetch(apiBaseURL: lookup.apiBaseURL, token: lookup.token,
+                                                        tls: options.tls, loop: loop)
+            guard GatewayURL.isValid(info.url) else {
+                throw ShardStartError(.parsingGatewayURL, "GET /gateway/bot returned \(info.url)")
+            }
+            withSession { $0.useGatewayURL(info.url) }
+        }
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
             lock.lock()
             defer { lock.unlock() }
