@@ -200,6 +200,39 @@ func isConnected(_ resumed: Bool) -> (ShardEvent) -> Bool { { $0 == .connected(r
         #expect(throws: SessionInactiveError.self) { try refused.info() }
     }
 
+    @Test func fortyMegabyteGuildCreateIsDeliveredIntact() async throws {
+        // A 40 MB payload takes longer than a 300 ms test heartbeat to cross in a debug build; the
+        // ACK queued behind it would look like a zombie, so this test keeps a realistic interval.
+        let s = try Self.setUp(compression: .none) { $0.heartbeatIntervalMS = 20_000 }
+        defer { Self.tearDown(s) }
+        let size = 40 << 20
+        s.sim.setGuildCreateSize(bytes: size)
+        s.sim.setPayloadSplit(messages: 1, frames: 3)
+        try await s.shard.start()
+        #expect(s.log.wait(30) { events, _ in dispatches(events).contains { $0.name == "GUILD_CREATE" } })
+        let guild = try #require(s.log.dispatches.first { $0.name == "GUILD_CREATE" }, "\(s.log.snapshot.map { if case .dispatch(let d) = $0 { "dispatch \(d.name)" } else { "\($0)" } })")
+        #expect(guild.data.count >= size)
+        #expect(try guild.decodeData()["id"]?.stringValue != nil)
+    }
+
+    @Test func payloadOverTheLimitIsAClearFatalErrorNotAnIdentifyLoop() async throws {
+        var options = GatewaySimOptions()
+        options.heartbeatIntervalMS = 300
+        let sim = GatewaySim(options: options)
+        _ = try sim.start()
+        defer { sim.stop() }
+        sim.setGuildCreateSize(bytes: 2 << 20)
+        let log = EventLog()
+        let shard = Shard.builder(token: sim.token, intents: .guilds).gatewayURL(sim.gatewayURL).compression(.none)
+            .maxMessageSize(1 << 20).logger(Logger(level: .error))
+            .identifyQueue(LocalIdentifyQueue(maxConcurrency: 1, interval: .milliseconds(10)))
+            .build(onEvent: { log.append($0) }, onFinish: { log.finish() })
+        try await shard.start()
+        #expect(log.wait(20) { _, finished in finished })
+        #expect(log.snapshot.contains(.fatal(.payloadTooLarge(limit: 1 << 20))))
+        #expect(sim.recorder.identifyCount == 1)
+    }
+
     @Test func gatewayURLFromGatewayBotLookup() async throws {
         let s = try Self.setUp()
         defer { s.sim.stop() }

@@ -255,6 +255,9 @@ final class ShardDriver: @unchecked Sendable {
                 d.input(.connectFailed(reason: failure.map { "\($0)" } ?? reason))
             } else if case .messageTooLarge(_, let limit)? = failure {
                 d.input(.transportFailed(.messageTooLarge(limit: limit)))
+            } else if case .protocolViolation(_, closeCode: 1009)? = failure {
+                // The transport refuses a single frame over the limit this way.
+                d.input(.transportFailed(.messageTooLarge(limit: d.options.webSocket.maxMessageSize)))
             } else if let failure {
                 d.input(.connectionClosed(code: nil, reason: "\(failure)"))
             } else {
