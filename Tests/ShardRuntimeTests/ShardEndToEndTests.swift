@@ -233,6 +233,30 @@ func isConnected(_ resumed: Bool) -> (ShardEvent) -> Bool { { $0 == .connected(r
         #expect(sim.recorder.identifyCount == 1)
     }
 
+    @Test func lateHelloServerHeartbeatRequestUnknownOpsAndSplitPayloads() async throws {
+        let s = try Self.setUp()
+        defer { Self.tearDown(s) }
+        s.sim.setHelloDelay(0.4)
+        s.sim.setPayloadSplit(messages: 3, frames: 2, pingsBetweenFragments: true)
+        try await s.shard.start()
+        #expect(s.log.wait { events, _ in events.contains(.connected(resumed: false)) })
+        let first = try #require(s.sim.recorder.connections.first)
+        #expect(first.payloads.first.map { $0.time - first.openedAt >= 0.39 } == true)  // nothing before HELLO
+
+        let beatsBefore = s.sim.recorder.payloads(op: 1).count
+        s.sim.requestHeartbeat()
+        #expect(s.sim.waitUntil { $0.payloads(op: 1).count > beatsBefore })
+
+        s.sim.sendUnknownOpcode(99)
+        s.sim.dispatchUnknownEvent("SIM_UNKNOWN_EVENT")
+        _ = s.sim.postUserMessage(content: "still alive")
+        #expect(s.log.wait { events, _ in dispatches(events).contains { (try? $0.decodeData()["content"]?.stringValue) == "still alive" } })
+        #expect(s.log.dispatches.contains { $0.name == "SIM_UNKNOWN_EVENT" })
+        let last = try #require(s.log.dispatches.last)
+        #expect(try s.shard.info().sequence == last.sequence)
+        #expect(s.sim.recorder.connections.count == 1)  // never reconnected
+    }
+
     @Test func gatewayURLFromGatewayBotLookup() async throws {
         let s = try Self.setUp()
         defer { s.sim.stop() }
