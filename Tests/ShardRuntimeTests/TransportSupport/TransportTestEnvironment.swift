@@ -63,6 +63,8 @@ struct TestCertificates: Sendable {
     var otherCAFile: String { dir.appendingPathComponent("other-ca.pem").path }
     var serverCert: String { dir.appendingPathComponent("server.pem").path }
     var serverKey: String { dir.appendingPathComponent("server.key").path }
+    /// The server key's certificate from the same CA, valid only 2020-01-01 → 2020-01-02.
+    var expiredCert: String { dir.appendingPathComponent("expired.pem").path }
 
     static let shared: Result<TestCertificates, TestFailure> = {
         do { return .success(try make()) } catch { return .failure(TestFailure("\(error)")) }
@@ -86,6 +88,28 @@ struct TestCertificates: Sendable {
         try TransportTestEnvironment.run(ossl, ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
                                                 "-CAcreateserial", "-out", "server.pem", "-days", "2",
                                                 "-extfile", "ext.cnf"], in: dir)
+        // An expired certificate needs explicit dates, which only `openssl ca` takes in 3.0.
+        let caConfig = """
+            [ca]
+            default_ca = test
+            [test]
+            database = index.txt
+            new_certs_dir = .
+            serial = serial.txt
+            default_md = sha256
+            policy = policy
+            [policy]
+            commonName = supplied
+            [ext]
+            subjectAltName = DNS:localhost,IP:127.0.0.1
+
+            """
+        try caConfig.write(to: dir.appendingPathComponent("ca.cnf"), atomically: true, encoding: .utf8)
+        try "".write(to: dir.appendingPathComponent("index.txt"), atomically: true, encoding: .utf8)
+        try "01\n".write(to: dir.appendingPathComponent("serial.txt"), atomically: true, encoding: .utf8)
+        try TransportTestEnvironment.run(ossl, ["ca", "-batch", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key",
+                                                "-in", "server.csr", "-out", "expired.pem", "-notext", "-extensions", "ext",
+                                                "-startdate", "20200101000000Z", "-enddate", "20200102000000Z"], in: dir)
         return TestCertificates(dir: dir)
     }
 }

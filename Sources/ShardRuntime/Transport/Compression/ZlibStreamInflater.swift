@@ -7,7 +7,7 @@ import CZlib
 public final class ZlibStreamInflater: GatewayDecompressor {
     private var stream = z_stream()
     private var pending: [UInt8] = []
-    private var output: [UInt8] = []
+    private var output = OutputScratch()
     private var broken: TransportError?
     private static let chunk = 64 * 1024
 
@@ -15,7 +15,10 @@ public final class ZlibStreamInflater: GatewayDecompressor {
         precondition(shim_inflateInit(&stream) == Z_OK, "inflateInit failed")
     }
 
-    deinit { inflateEnd(&stream) }
+    deinit {
+        inflateEnd(&stream)
+        output.free()
+    }
 
     /// True when `bytes` ends with the zlib sync-flush marker.
     public static func endsWithFlush(_ bytes: [UInt8]) -> Bool {
@@ -33,25 +36,22 @@ public final class ZlibStreamInflater: GatewayDecompressor {
     }
 
     private func inflateAll() throws(TransportError) -> [UInt8] {
-        output.removeAll(keepingCapacity: true)
+        output.count = 0
         var status: Int32 = Z_OK
         pending.withUnsafeMutableBufferPointer { input in
             stream.next_in = input.baseAddress
             stream.avail_in = UInt32(input.count)
             repeat {
-                let before = output.count
-                let room = max(ZlibStreamInflater.chunk, Int(stream.avail_in) * 4)
-                output.reserveCapacity(before + room)
-                output.append(contentsOf: repeatElement(0, count: room))
-                status = output.withUnsafeMutableBufferPointer { out in
-                    stream.next_out = out.baseAddress! + before
-                    stream.avail_out = UInt32(room)
-                    return inflate(&stream, Z_SYNC_FLUSH)
-                }
-                output.removeLast(Int(stream.avail_out))
+                output.reserve(max(ZlibStreamInflater.chunk, Int(stream.avail_in) * 4))
+                let room = output.freeSpace
+                stream.next_out = output.tail.assumingMemoryBound(to: UInt8.self)
+                stream.avail_out = UInt32(min(room, Int(UInt32.max)))
+                status = inflate(&stream, Z_SYNC_FLUSH)
+                output.count += room - Int(stream.avail_out)
                 if status == Z_BUF_ERROR && stream.avail_in == 0 { status = Z_OK; break }
             } while status == Z_OK && (stream.avail_in > 0 || stream.avail_out == 0)
             stream.next_in = nil
+            stream.next_out = nil
         }
         guard status == Z_OK || status == Z_STREAM_END else {
             let reason = stream.msg.map { String(cString: $0) } ?? "zlib status \(status)"
@@ -59,6 +59,6 @@ public final class ZlibStreamInflater: GatewayDecompressor {
             broken = e
             throw e
         }
-        return output
+        return output.makeArray()
     }
 }

@@ -15,11 +15,15 @@ public final class EventLoop: @unchecked Sendable {
     private let lock = NSLock()
     private var pending: [() -> Void] = []
     private var wakePending = false
-    private var thread: pthread_t?
+    /// Set once by the loop thread before `init` returns (published by the semaphore), then
+    /// only read, so `inEventLoop` needs no lock.
+    nonisolated(unsafe) private var thread: pthread_t?
     private var timers = TimerHeap()
     private var registrations: [Int32: EventLoopSelectable] = [:]
     private var interests: [Int32: UInt32] = [:]
     private var stopped = false
+    /// How many times `epoll_wait` returned (tests use it to prove an idle loop sleeps).
+    private(set) var wakeups = 0
     public let name: String
     /// One read buffer per loop, shared by its connections: a read is consumed before the next.
     static let readBufferSize = 64 * 1024
@@ -36,8 +40,9 @@ public final class EventLoop: @unchecked Sendable {
         var ev = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: wakeFD))
         _ = epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFD, &ev)
         let started = DispatchSemaphore(value: 0)
-        let t = Thread { [unowned self] in
-            self.lock.lock(); self.thread = pthread_self(); self.lock.unlock()
+        // The thread keeps its loop alive until `shutdown()` lets it finish.
+        let t = Thread { [self] in
+            self.thread = pthread_self()
             started.signal()
             self.run()
         }
@@ -49,7 +54,6 @@ public final class EventLoop: @unchecked Sendable {
 
     /// True when called on this loop's thread.
     public var inEventLoop: Bool {
-        lock.lock(); defer { lock.unlock() }
         guard let thread else { return false }
         return pthread_equal(thread, pthread_self()) != 0
     }
@@ -86,14 +90,14 @@ public final class EventLoop: @unchecked Sendable {
         if inEventLoop {
             timers.push(entry)
         } else {
-            enqueue { [unowned self] in self.timers.push(entry) }
+            enqueue { self.timers.push(entry) }
         }
         return handle
     }
 
     /// Stops the loop thread after the queued work ran. Registered fds are not closed.
     public func shutdown() {
-        enqueue { [unowned self] in self.stopped = true }
+        enqueue { self.stopped = true }
     }
 
     static func now() -> UInt64 {
@@ -146,6 +150,7 @@ public final class EventLoop: @unchecked Sendable {
                 epoll_wait(epfd, $0.baseAddress, Int32($0.count), timeout)
             }
             if n < 0 && errno != EINTR { break }
+            wakeups &+= 1
             if n > 0 {
                 for i in 0..<Int(n) {
                     let ev = events[i]
@@ -168,6 +173,8 @@ public final class EventLoop: @unchecked Sendable {
         close(epfd)
         close(wakeFD)
     }
+
+    deinit { readBuffer.deallocate() }
 
     private func nextTimeoutMillis() -> Int32 {
         lock.lock()

@@ -4,6 +4,8 @@ import Glibc
 
 /// Opens client `StreamConnection`s: resolve (off the loop), non-blocking connect to each
 /// address in turn (IPv4 and IPv6) under one deadline, TCP_NODELAY, then the TLS handshake.
+/// Known limit (issue 2): addresses are tried one after another, not raced (no Happy
+/// Eyeballs), and there is no proxy support.
 enum TCPConnector {
     struct Address: @unchecked Sendable {
         var storage: sockaddr_storage
@@ -125,4 +127,17 @@ enum TCPConnector {
 struct UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
+}
+
+extension StreamConnection {
+    /// Opens a client stream to `host:port` (TLS when `tls` is given). `completion` runs on
+    /// `loop` once connected (set the handlers there, before any byte is read) or with the
+    /// error: resolve failure, refused, timed out, or a TLS refusal that says which check failed.
+    public static func connect(host: String, port: Int, tls: TLSConfiguration? = nil, timeout: Double = 10,
+                               on loop: EventLoop = EventLoopGroup.shared.next(),
+                               completion: @escaping @Sendable (Result<StreamConnection, TransportError>) -> Void) {
+        loop.execute {
+            _ = TCPConnector.connect(host: host, port: port, tls: tls, timeout: timeout, loop: loop, completion: completion)
+        }
+    }
 }

@@ -131,6 +131,8 @@ public final class WebSocketConnection: @unchecked Sendable {
             case .closed(let code, let reason):
                 finish(.closed(code, reason))
                 drain()
+            case .protocolError(let e):
+                perform(machine.fail(e))
             case .fail(let e):
                 finish(.failed(e))
                 drain()

@@ -3,6 +3,8 @@
 /// Reassembles fragmented messages (control frames may arrive between fragments), answers
 /// pings, runs the close handshake, validates text as UTF-8 while it arrives and turns every
 /// broken rule into a close frame with 1002 / 1007 / 1009 followed by `.fail`.
+/// No extensions are negotiated (issue 2: no permessage-deflate; Discord compresses at the
+/// transport level instead). Data frames that arrive after we sent a close are dropped.
 public struct WebSocketProtocol: Sendable {
     public enum State: Sendable, Equatable {
         case open
@@ -19,7 +21,11 @@ public struct WebSocketProtocol: Sendable {
         case pong([UInt8])
         /// The close handshake completed; `code` is the peer's (1005 when it sent none).
         case closed(code: UInt16, reason: String)
-        /// The peer broke a rule; a close frame with the matching code was written first.
+        /// The peer broke a rule. Input processing has stopped; perform the actions before this
+        /// one (so replies to earlier messages still go out), then call `fail(_:)`.
+        case protocolError(WebSocketProtocolError)
+        /// The connection failed; a close frame with the matching code was written first
+        /// (unless one had been sent already).
         case fail(TransportError)
     }
 
@@ -35,6 +41,8 @@ public struct WebSocketProtocol: Sendable {
     private var utf8 = UTF8Validator()
     /// Bytes of the frame in flight already run through `utf8`.
     private var partialValidated = 0
+    /// Set at the first broken rule: no further input is processed.
+    private var halted = false
 
     public init(role: WebSocketRole, maxMessageSize: Int = 128 << 20) {
         self.role = role
@@ -58,8 +66,22 @@ public struct WebSocketProtocol: Sendable {
 
     // MARK: input
 
-    public mutating func receive(_ bytes: UnsafeRawBufferPointer) -> [Action] {
+    /// Answers a `.protocolError` from `receive`: writes the close frame with the rule's code
+    /// (if none was sent yet) and ends the session.
+    public mutating func fail(_ error: WebSocketProtocolError) -> [Action] {
         guard state != .closed else { return [] }
+        var actions: [Action] = []
+        if state == .open { actions.append(.write(encoder.encodeClose(code: error.closeCode, reason: ""))) }
+        state = .closed
+        halted = true
+        fragments = []
+        let isUTF8 = error.closeCode == WebSocketCloseCode.invalidPayload && error.rule.hasPrefix("text")
+        actions.append(.fail(isUTF8 ? .invalidUTF8 : .protocolViolation(rule: error.rule, closeCode: error.closeCode)))
+        return actions
+    }
+
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer) -> [Action] {
+        guard state != .closed, !halted else { return [] }
         var actions: [Action] = []
         frames.removeAll(keepingCapacity: true)
         do throws(WebSocketProtocolError) {
@@ -67,11 +89,11 @@ public struct WebSocketProtocol: Sendable {
         } catch {
             // Frames parsed before the broken one still count.
             process(&actions)
-            if state != .closed { failWith(error, &actions) }
+            if state != .closed && !halted { failWith(error, &actions) }
             return actions
         }
         process(&actions)
-        if state != .closed { checkPartialText(&actions) }
+        if state != .closed && !halted { checkPartialText(&actions) }
         return actions
     }
 
@@ -81,7 +103,7 @@ public struct WebSocketProtocol: Sendable {
 
     private mutating func process(_ actions: inout [Action]) {
         for i in frames.indices {
-            guard state != .closed else { return }
+            guard state != .closed, !halted else { return }
             let frame = frames[i]
             frames[i].payload = []
             handle(frame, &actions)
@@ -120,6 +142,8 @@ public struct WebSocketProtocol: Sendable {
             guard let op = fragmentOpcode else {
                 return failWith(WebSocketProtocolError("continuation frame without a message to continue"), &actions)
             }
+            // Known limit (issue 2): the total is checked when a continuation frame is complete,
+            // so up to one more frame (itself ≤ maxMessageSize) is buffered before the 1009.
             if fragments.count + frame.payload.count > maxMessageSize {
                 return failWith(WebSocketProtocolError("message over the limit \(maxMessageSize)",
                                                        closeCode: WebSocketCloseCode.messageTooBig), &actions)
@@ -184,10 +208,7 @@ public struct WebSocketProtocol: Sendable {
     }
 
     private mutating func failWith(_ error: WebSocketProtocolError, _ actions: inout [Action]) {
-        if state == .open { actions.append(.write(encoder.encodeClose(code: error.closeCode, reason: ""))) }
-        state = .closed
-        fragments = []
-        let isUTF8 = error.closeCode == WebSocketCloseCode.invalidPayload && error.rule.hasPrefix("text")
-        actions.append(.fail(isUTF8 ? .invalidUTF8 : .protocolViolation(rule: error.rule, closeCode: error.closeCode)))
+        halted = true
+        actions.append(.protocolError(error))
     }
 }
