@@ -18,7 +18,7 @@ enum PythonPeer {
 
     /// Runs one scenario; kills the peer (by its pid) if it outlives `timeout`.
     static func run(_ scenario: String, gateway: String, api: String, token: String, caFile: String?,
-                    channelID: String, timeout: Double = 20) throws -> [String: Any] {
+                    channelID: String, timeout: Double = 60) throws -> [String: Any] {
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw Failure(description: "no Python at \(python); run scripts/setup --python")
         }

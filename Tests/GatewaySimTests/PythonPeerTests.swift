@@ -32,7 +32,7 @@ struct PythonPeerTests {
             #expect((result["channels"] as? [String])?.first == "general")
             #expect(result["ack_op"] as? Int == 11)
             // The recorder saw the peer's IDENTIFY and heartbeat, and its clean close.
-            #expect(sim.waitUntil { $0.clientCloseCodes == [1000] })
+            #expect(sim.waitUntil(timeout: 20) { $0.clientCloseCodes == [1000] })
             let record = sim.recorder.connections.first
             #expect(record?.payloads.map(\.op) == [2, 1])
             #expect(record?.target.contains("compress=zlib-stream") == true)
@@ -91,6 +91,10 @@ struct PythonPeerTests {
             let result = try peer("identify", sim)
             #expect(result["ready_s"] as? Int == 1)
             #expect(result["ack_op"] as? Int == 11)
+            // REST over the same TLS port, verified against the same CA.
+            let rest = try peer("rest", sim)
+            #expect(rest["post_status"] as? Int == 200)
+            #expect((rest["event"] as? [String: Any])?["content"] as? String == "hello from rest")
         }
     }
 

@@ -21,7 +21,7 @@ SCENARIO, GATEWAY, API, TOKEN = sys.argv[1:5]
 CA_FILE = sys.argv[5] if len(sys.argv) > 5 and sys.argv[5] != "-" else None
 SSL_CTX = ssl.create_default_context(cafile=CA_FILE) if CA_FILE else None
 QUERY = "/?v=10&encoding=json&compress=zlib-stream"
-TIMEOUT = 10
+TIMEOUT = 30
 
 
 class Gateway:

@@ -1,3 +1,5 @@
+import ShardRuntime
+
 /// How a `GatewaySim` behaves. Defaults are Discord's, except where a test-friendly value
 /// is noted.
 public struct GatewaySimOptions: Sendable {
@@ -5,6 +7,10 @@ public struct GatewaySimOptions: Sendable {
     public var token: String = "MTEwMDAwMDAwMDAwMDAwMDAwMQ.sim.local-token"
     /// HELLO's `heartbeat_interval`, in milliseconds.
     public var heartbeatIntervalMS: Int = 41_250
+    /// When set, a connection that sends no heartbeat for this many HELLO intervals is closed
+    /// with 4009 (Discord drops silent clients; the code is the sim's choice). Nil: never.
+    /// The interval is measured from HELLO, so a client must beat before the first deadline.
+    public var heartbeatTimeoutFactor: Double? = nil
     /// Privileged intent bits the "application" has enabled (GUILD_MEMBERS 2,
     /// GUILD_PRESENCES 256, MESSAGE_CONTENT 32768). Requesting others closes with 4014.
     public var allowedPrivilegedIntents: Int = GatewayIntents.privileged
@@ -26,6 +32,8 @@ public struct GatewaySimOptions: Sendable {
     public var tls: Bool = false
     /// Port to listen on, 0 for a random free one.
     public var port: UInt16 = 0
+    /// Where the sim logs connection and REST events (debug level; closes by the sim at info).
+    public var logger: Logger = .shared
     /// The guilds, channels, members and users the sim serves.
     public var world: SimWorld = .standard()
 
@@ -39,6 +47,7 @@ public enum GatewayIntents {
     public static let guildPresences = 1 << 8
     public static let guildMessages = 1 << 9
     public static let guildMessageReactions = 1 << 10
+    public static let guildMessageTyping = 1 << 11
     public static let directMessages = 1 << 12
     public static let messageContent = 1 << 15
     /// GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT.
