@@ -32,6 +32,12 @@ final class ShardDriver: @unchecked Sendable {
     private var timerIDs = 0
     private var startWaiter: CheckedContinuation<Void, Error>?
     private var finished = false
+    /// Events emitted under `lock`, delivered by `deliver()` after it is released.
+    private var outbox: [ShardEvent] = []
+    private var finishPending = false
+    private var finishCalled = false
+    private let deliveryLock = NSRecursiveLock()
+    private var delivering = false
     /// Set by the builder when the gateway URL is unusable; `start()` throws it.
     var gatewayURLProblem: ShardStartError?
     /// Set by the builder when no gateway URL was given: `start()` asks `GET /gateway/bot`.
@@ -68,24 +74,24 @@ final class ShardDriver: @unchecked Sendable {
             withSession { $0.useGatewayURL(info.url) }
         }
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
-            lock.lock()
-            defer { lock.unlock() }
-            guard session.stage == .idle else {
-                c.resume(throwing: ShardStartError(.alreadyStarted, "shard \(shardID) was already started"))
-                return
+            locked { d in
+                guard d.session.stage == .idle else {
+                    c.resume(throwing: ShardStartError(.alreadyStarted, "shard \(d.shardID) was already started"))
+                    return
+                }
+                d.startWaiter = c
+                d.input(.start)
             }
-            startWaiter = c
-            input(.start)
         }
     }
 
     func command(_ payload: [UInt8]) throws(CommandError) {
         lock.lock()
-        defer { lock.unlock() }
-        switch session.command(payload, now: clock.now) {
-        case .success(let actions): perform(actions)
-        case .failure(let error): throw error
-        }
+        let result = session.command(payload, now: clock.now)
+        if case .success(let actions) = result { perform(actions) }
+        lock.unlock()
+        deliver()
+        if case .failure(let error) = result { throw error }
     }
 
     func send(_ message: ShardMessage) throws(SendError) {
@@ -105,10 +111,11 @@ final class ShardDriver: @unchecked Sendable {
     }
 
     func shutdown(resumable: Bool) -> ResumeSession? {
-        lock.lock()
-        defer { lock.unlock() }
-        let resume = resumable ? session.resumeSession : nil
-        input(.shutdown(resumable: resumable))
+        var resume: ResumeSession?
+        locked { d in
+            resume = resumable ? d.session.resumeSession : nil
+            d.input(.shutdown(resumable: resumable))
+        }
         return resume
     }
 
@@ -141,7 +148,7 @@ final class ShardDriver: @unchecked Sendable {
                 startWaiter = nil
                 waiter.resume(throwing: ShardStartError(.establishing, "shard stopped before connecting"))
             }
-            finish()
+            finishPending = true
         }
     }
 
@@ -164,15 +171,41 @@ final class ShardDriver: @unchecked Sendable {
                 }
             case .emit(let event):
                 log(event)
-                sink(event)
+                outbox.append(event)
             }
         }
     }
 
+    /// Runs `body` under the state lock, then delivers the events it emitted.
     private func locked(_ body: (ShardDriver) -> Void) {
         lock.lock()
-        defer { lock.unlock() }
         body(self)
+        lock.unlock()
+        deliver()
+    }
+
+    /// Hands queued events to the sink in order, outside the state lock, so a callback may call
+    /// into this or any other shard without lock-order deadlocks. One deliverer at a time; a
+    /// re-entrant call (from inside the callback) leaves the new events to the running loop.
+    private func deliver() {
+        deliveryLock.lock()
+        defer { deliveryLock.unlock() }
+        guard !delivering else { return }
+        delivering = true
+        defer { delivering = false }
+        while true {
+            lock.lock()
+            let batch = outbox
+            outbox.removeAll(keepingCapacity: true)
+            let finishNow = batch.isEmpty && finishPending && !finishCalled
+            if finishNow { finishCalled = true }
+            lock.unlock()
+            if batch.isEmpty {
+                if finishNow { finish() }
+                return
+            }
+            for event in batch { sink(event) }
+        }
     }
 
     private func startTimer(_ timer: SessionTimer, after: Duration) {
