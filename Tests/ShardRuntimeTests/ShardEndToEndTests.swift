@@ -257,6 +257,34 @@ func isConnected(_ resumed: Bool) -> (ShardEvent) -> Bool { { $0 == .connected(r
         #expect(s.sim.recorder.connections.count == 1)  // never reconnected
     }
 
+    @Test func callbacksMayCallIntoThisAndOtherShards() async throws {
+        var options = GatewaySimOptions()
+        options.heartbeatIntervalMS = 300
+        let sim = GatewaySim(options: options)
+        _ = try sim.start()
+        defer { sim.stop() }
+        final class Peers: @unchecked Sendable { var shards: [Shard] = [] }
+        let peers = Peers()
+        let log = EventLog()
+        let queue = LocalIdentifyQueue(maxConcurrency: 2, interval: .milliseconds(10))
+        for id in 0..<2 {
+            let shard = Shard.builder(token: sim.token, intents: .guilds).gatewayURL(sim.gatewayURL).shard(id: id, total: 2)
+                .identifyQueue(queue).logger(Logger(level: .error))
+                .build(onEvent: { event in
+                    guard case .dispatch(let d) = event, d.name == "GUILD_CREATE" || d.name == "READY" else { return }
+                    // From the loop thread, inside the callback: this shard's info and the other's command.
+                    let me = peers.shards[id]
+                    _ = try? me.info()
+                    try? peers.shards[1 - id].command(UpdatePresence(status: .idle))
+                    log.append(event)
+                })
+            peers.shards.append(shard)
+        }
+        for shard in peers.shards { try await shard.start() }
+        #expect(sim.waitUntil(timeout: 10) { $0.payloads(op: 3).count >= 2 })
+        for shard in peers.shards { shard.shutdown() }
+    }
+
     @Test func gatewayURLFromGatewayBotLookup() async throws {
         let s = try Self.setUp()
         defer { s.sim.stop() }
