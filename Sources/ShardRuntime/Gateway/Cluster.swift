@@ -14,6 +14,8 @@ public final class Cluster: Sendable {
     public func shard(id: Int) -> Shard? { shards.first { $0.id == id } }
 
     /// Starts every shard (IDENTIFYs are paced by the shared queue). Throws the first start error.
+    /// Known limit (issue 3): shards connect concurrently; per-bucket order comes from the
+    /// queue's FIFO, not from starting bucket groups one after another.
     public func up() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for shard in shards { group.addTask { try await shard.start() } }

@@ -271,6 +271,9 @@ final class ShardDriver: @unchecked Sendable {
         }
     }
 
+    /// Known limit (issue 3): a fatal close reaches the user when the transport finishes the
+    /// close handshake; a peer that sends the close frame but keeps TCP open delays it by the
+    /// WebSocket `closeTimeout` (5 s), as seen with the sim's 4004 on IDENTIFY.
     fileprivate func ended(_ gen: Int, opened: Bool, code: UInt16?, reason: String, failure: TransportError?) {
         locked { d in
             if gen != d.generation || d.connection == nil {
