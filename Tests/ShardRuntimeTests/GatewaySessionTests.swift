@@ -298,10 +298,22 @@ import Testing
         #expect(s2.session.resumeSession == ResumeSession(sessionID: "sess-1", sequence: 1, resumeURL: "wss://resume.example.invalid"))
     }
 
+    @Test func identifyTooLargeIsFatalNotAnEmptyPayload() {
+        var h = SessionHarness { $0.presence = UpdatePresence(activities: [Activity(name: String(repeating: "x", count: 5000))]) }
+        h.feed(.start)
+        h.feed(.connectionOpened)
+        let t = h.receive(#"{"op":10,"d":{"heartbeat_interval":1000}}"#).identifyTickets[0]
+        let r = h.feed(.identifyGranted(ticket: t))
+        #expect(r.sent.isEmpty)
+        guard case .invalidIdentify(let why)? = r.fatal else { Issue.record("\(r)"); return }
+        #expect(why.contains("4096"))
+        #expect(h.session.stage == .failed)
+    }
+
     @Test func identifyPayloadMatchesDiscordShapeAndTokenNeverInDescriptions() throws {
         var h = SessionHarness { $0.presence = UpdatePresence(status: .dnd, activities: [Activity(name: "x")]) }
         h.connectAndReady()
-        let identify = try JSONParser.parse(h.session.identifyPayload())
+        let identify = try JSONParser.parse(try h.session.identifyPayload())
         #expect(identify["d"]?["properties"]?["os"]?.stringValue == "linux")
         #expect(identify["d"]?["presence"]?["status"]?.stringValue == "dnd")
         #expect(identify["d"]?["large_threshold"]?.intValue == 50)

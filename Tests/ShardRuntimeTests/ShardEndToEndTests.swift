@@ -185,6 +185,10 @@ func isConnected(_ resumed: Bool) -> (ShardEvent) -> Bool { { $0 == .connected(r
     }
 
     @Test func startErrors() async throws {
+        let idle = Shard(token: "t", intents: .guilds)
+        #expect(throws: SessionInactiveError.self) { try idle.info() }
+        #expect { try idle.command(UpdatePresence()) } throws: { ($0 as? CommandError)?.kind == .sessionInactive }
+        #expect { try idle.send(.text("{}")) } throws: { ($0 as? SendError)?.kind == .sessionInactive }
         let bad = Shard.builder(token: "t", intents: .guilds).gatewayURL("https://nope").build(onEvent: { _ in })
         await #expect { try await bad.start() } throws: { ($0 as? ShardStartError)?.kind == .parsingGatewayURL }
         // A port nobody listens on (bound then closed by the sim): lookup and connect both fail.

@@ -105,7 +105,12 @@ public struct GatewaySession: Sendable {
             }
         case .identifyGranted(let ticket):
             guard ticket == identifyTicket, stage == .identifying, connectionOpen else { break }
-            send(identifyPayload(), essential: true, now: now, &out)
+            do {
+                send(try identifyPayload(), essential: true, now: now, &out)
+            } catch {
+                dropConnection(&out, code: 1000, reason: "invalid IDENTIFY")
+                fail(.invalidIdentify(error.reason), &out)
+            }
         case .shutdown(let resumable):
             shutdown(resumable: resumable, &out)
         }
