@@ -293,7 +293,7 @@ func isConnected(_ resumed: Bool) -> (ShardEvent) -> Bool { { $0 == .connected(r
         let s = try Self.setUp()
         defer { s.sim.stop() }
         let info = try await GatewayBotLookup.fetch(apiBaseURL: s.sim.apiBaseURL, token: Token(s.sim.token))
-        #expect(info.url == s.sim.gatewayURL && info.shards == 1 && info.maxConcurrency == 1)
+        #expect(info.url == s.sim.gatewayURL && info.shards == 1 && info.sessionStartLimit.maxConcurrency == 1)
         let log = EventLog()
         let shard = Shard.builder(token: s.sim.token, intents: .guilds).gatewayURL(nil).apiBaseURL(s.sim.apiBaseURL)
             .logger(Logger(level: .error)).build(onEvent: { log.append($0) }, onFinish: { log.finish() })

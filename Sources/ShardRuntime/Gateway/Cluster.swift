@@ -89,8 +89,8 @@ public struct ClusterBuilder: Sendable {
                 ids = 0..<total!
             }
             if template.identifyQueue as? LocalIdentifyQueue === LocalIdentifyQueue.processDefault,
-               info.maxConcurrency > 1 {
-                template.identifyQueue = LocalIdentifyQueue(maxConcurrency: info.maxConcurrency)
+               info.sessionStartLimit.maxConcurrency > 1 {
+                template.identifyQueue = LocalIdentifyQueue(maxConcurrency: info.sessionStartLimit.maxConcurrency)
             }
         }
         let count = total ?? 1
