@@ -142,8 +142,8 @@ import Testing
         #expect(say("text") == ["text", "true"])
         #expect(sim.waitUntil { $0.payloads(op: 1).contains { $0.text == "{\"op\":1,\"d\":\(seqBefore + 1)}" } })
 
-        // Known gap: the sim does not record pings it receives (Transport answers them), so
-        // only the return value is checked here.
+        // Known gap (issues 4/5): the sim does not record pings it receives (Transport answers
+        // them itself), so only the return value is checked here.
         #expect(say("ping") == ["ping", "true"])
 
         #expect(say("close") == ["close", "true"])

@@ -20,7 +20,10 @@ extension BotRuntime {
         }
         let interactive = options.simInput == nil && isatty(STDIN_FILENO) == 1
         let thread = Thread { [self] in
-            allConnected.wait()
+            // Until every shard is connected, or the run ends first (a shard failed to start).
+            while allConnected.wait(timeout: .now() + 0.1) == .timedOut {
+                if isStopping { return }
+            }
             let console = SimConsole(sim: sim, input: input, interactive: interactive, output: output,
                                      settle: { [self] handshakes in
                                          // Longer after a disruption: op 9 false makes the bot wait 1–5 s to identify.

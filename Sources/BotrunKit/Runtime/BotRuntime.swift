@@ -88,6 +88,13 @@ final class BotRuntime: @unchecked Sendable {
         return shutDown()
     }
 
+    /// True once `requestStop` was called.
+    var isStopping: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return exitCode != nil
+    }
+
     /// Ends the run with `code` (the first caller decides the exit code). SIGINT and SIGTERM
     /// call this with `.cleanStop`: a resumable shutdown when `--session-file` is set.
     func requestStop(_ code: BotrunExitCode) {
@@ -247,7 +254,9 @@ final class BotRuntime: @unchecked Sendable {
             done.signal()
         }
         _ = done.wait(timeout: .now() + 30)
-        client.shutdown()  // closes its kept-alive connection before the client goes away
+        // Closes its kept-alive connection before the client goes away: a RESTClient dropped
+        // without shutdown() crashes when that connection ends later (issue 6, REST layer).
+        client.shutdown()
         switch answer.get() {
         case .success(let info): return max(1, info.shards)
         case .failure(let error):
