@@ -184,6 +184,9 @@ static void lb_copy_field(lua_State *L, const char *k) {
 }
 
 /* Stack: [-0, +0, e] replaces globals as described at the top of this file. */
+/* In --unsafe mode (issue 5) nothing below the wrappers is applied: os.getenv can
+   read DISCORD_TOKEN from the environment, and a runaway __gc finalizer cannot be
+   stopped (Lua runs finalizers with hooks off). */
 void lb_open_sandbox(lua_State *L, lb_state *S) {
     lua_pushcfunction(L, lb_print);
     lua_setglobal(L, "print");

@@ -21,7 +21,8 @@ import Testing
             #expect(mine == mine.sorted() && mine.count == 250)
         }
         #expect(seqs.allSatisfy { $0[1] == $0[2] })
-        #expect(host.stats.eventsHandled == 500)
+        #expect(waitUntil { host.stats.eventsHandled == 500 })
+        #expect(host.stats.luaMemoryBytes > 0)
     }
 
     @Test func wantedEventsComeFromDefinedHandlers() throws {

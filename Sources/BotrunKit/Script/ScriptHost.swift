@@ -29,6 +29,10 @@ public struct ScriptOptions: Sendable {
 /// into a FIFO queue (never dropped, gateway order kept); timers run between
 /// events; `reload()` compiles the new version off the event path and swaps it in
 /// between two events, carrying `store` over and then calling `on_reload`.
+///
+/// Known limits (issue 5): the queue is unbounded (no backpressure when handlers are
+/// slower than the gateway; watch `queueDepth`); timers belong to a Lua state, so a
+/// reload drops the old ones and the new top level creates its own.
 public final class ScriptHost: @unchecked Sendable {
     public let options: ScriptOptions
     public let scriptName: String
@@ -202,6 +206,8 @@ public final class ScriptHost: @unchecked Sendable {
     /// Loads the script again. Compiles on the calling thread (off the event path);
     /// the script thread then swaps between two events: `store` is carried over, the
     /// new top level runs, `on_reload()` is called. On failure the old handlers stay.
+    /// Before `start()` (or after `stop()`) the swap runs on the calling thread, so do
+    /// not call it concurrently with `start()`. Never call it from `onWantedEventsChange`.
     @discardableResult
     public func reload() -> Result<Void, ScriptError> {
         reloadLock.lock()
@@ -269,10 +275,16 @@ public final class ScriptHost: @unchecked Sendable {
             }
             let batch = queue
             queue.removeAll(keepingCapacity: true)
-            let done = stopping && batch.isEmpty
+            if stopping && batch.isEmpty {
+                // finished is set in the same critical section, so a reload() that
+                // sees !finished is sure its swap will still be handled
+                finished = true
+                cond.broadcast()
+                cond.unlock()
+                return
+            }
             busy = !batch.isEmpty
             cond.unlock()
-            if done { break }
 
             var handled: UInt64 = 0, failed: UInt64 = 0
             for item in batch {
@@ -283,17 +295,15 @@ public final class ScriptHost: @unchecked Sendable {
                 runTimers(&handled, &failed)
             }
             if batch.isEmpty { runTimers(&handled, &failed) }
+            let memory = state.memoryBytes
             cond.lock()
             counters.eventsHandled += handled
             counters.handlerErrors += failed
+            counters.luaMemoryBytes = memory
             busy = false
             cond.broadcast()
             cond.unlock()
         }
-        cond.lock()
-        finished = true
-        cond.broadcast()
-        cond.unlock()
     }
 
     private func handle(_ event: ScriptEvent, _ handled: inout UInt64, _ failed: inout UInt64) {
