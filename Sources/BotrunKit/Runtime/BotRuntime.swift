@@ -13,7 +13,7 @@ final class BotRuntime: @unchecked Sendable {
     /// Where messages for the user go (script load errors, the fatal close); text with newlines.
     let errorOutput: @Sendable (String) -> Void
     /// Whether `start()` takes over SIGINT/SIGTERM/SIGHUP (the command line does; in-process
-    /// callers stop the bot with `requestStop`, the same function the handlers call).
+    /// callers stop the bot with `requestStop`, the function the signal handlers call).
     let handlesSignals: Bool
     /// Paces IDENTIFYs; nil means the process-wide queue (Discord's 5 s per bucket), or with
     /// `--sim` a queue paced like the local gateway (no wait). Tests pass their own.
