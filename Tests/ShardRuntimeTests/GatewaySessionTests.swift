@@ -266,20 +266,20 @@ import Testing
         h.feed(.start)
         #expect(try h.session.command(Array("{}".utf8), now: h.now).get().isEmpty)  // queued before READY
         h.feed(.connectionOpened)
-        h.receive(#"{"op":10,"d":{"heartbeat_interval":1000}}"#)  // 60 beats/min → 63 reserved
+        h.receive(#"{"op":10,"d":{"heartbeat_interval":2000}}"#)  // 30 beats/min → 33 reserved
         h.feed(.identifyGranted(ticket: 1))
         let ready = h.receive(#"{"t":"READY","s":1,"op":0,"d":{"session_id":"s"}}"#)
         #expect(ready.sent == ["{}"])
         var sent = 1
         for _ in 0..<100 { sent += try h.session.command(Array("{}".utf8), now: h.now).get().sent.count }
-        #expect(sent == 120 - 63 - 1)  // IDENTIFY used one slot
+        #expect(sent == 120 - 33 - 1)  // IDENTIFY used one slot
         #expect(h.session.queuedCommands == 101 - sent)
         // Heartbeats still go out at once.
         #expect(h.feed(.timerFired(.heartbeat)).sent == [#"{"op":1,"d":1}"#])
         #expect(h.receive(#"{"op":1}"#).sent.count == 1)
         h.advance(.seconds(61))
-        #expect(h.session.queuedCommands == 45)
-        #expect(h.feed(.timerFired(.commandQueue)).sent.count == 45)
+        #expect(h.session.queuedCommands == 15)
+        #expect(h.feed(.timerFired(.commandQueue)).sent.count == 15)
         #expect(h.session.queuedCommands == 0)
     }
 
