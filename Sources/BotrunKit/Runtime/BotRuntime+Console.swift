@@ -20,10 +20,14 @@ extension BotRuntime {
         }
         let interactive = options.simInput == nil && isatty(STDIN_FILENO) == 1
         let thread = Thread { [self] in
-            allConnected.wait()
+            // Until every shard is connected, or the run ends first (a shard failed to start).
+            while allConnected.wait(timeout: .now() + 0.1) == .timedOut {
+                if isStopping { return }
+            }
             let console = SimConsole(sim: sim, input: input, interactive: interactive, output: output,
                                      settle: { [self] handshakes in
-                                         // Longer after a disruption: op 9 false makes the bot wait 1–5 s to identify.
+                                         // Longer after a disruption: after op 9 false the bot
+                                         // waits 1–5 s before it identifies.
                                          let pending = Self.handshakes(sim) < handshakes
                                          _ = drain(sim: sim, expectedHandshakes: handshakes, timeout: pending ? 10 : 2)
                                      })
@@ -38,9 +42,9 @@ extension BotRuntime {
     /// Waits (bounded) until the gateway and the bot are quiet: the bot has answered every
     /// close, drop, op 7 and op 9 with a new IDENTIFY or RESUME (`expectedHandshakes`); each
     /// shard is connected (on a live connection) or stopped; each has seen the last event the
-    /// gateway sent to its session and every script has handled what it was given, including events caused
-    /// by its own replies. Returns false when a shard stopped for good (its fatal event ends
-    /// the run).
+    /// gateway sent to its session; every script has handled what it was given, including
+    /// events caused by its own replies. Returns false when a shard stopped for good (its
+    /// fatal event ends the run).
     func drain(sim: GatewaySim, expectedHandshakes: Int, timeout: Double = 10) -> Bool {
         let deadline = Date(timeIntervalSinceNow: timeout)
         while Date() < deadline {

@@ -13,7 +13,7 @@ final class BotRuntime: @unchecked Sendable {
     /// Where messages for the user go (script load errors, the fatal close); text with newlines.
     let errorOutput: @Sendable (String) -> Void
     /// Whether `start()` takes over SIGINT/SIGTERM/SIGHUP (the command line does; in-process
-    /// callers stop the bot with `requestStop`, the same function the handlers call).
+    /// callers stop the bot with `requestStop`, the function the signal handlers call).
     let handlesSignals: Bool
     /// Paces IDENTIFYs; nil means the process-wide queue (Discord's 5 s per bucket), or with
     /// `--sim` a queue paced like the local gateway (no wait). Tests pass their own.
@@ -89,6 +89,13 @@ final class BotRuntime: @unchecked Sendable {
     func wait() -> BotrunExitCode {
         stopped.wait()
         return shutDown()
+    }
+
+    /// True once `requestStop` was called.
+    var isStopping: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return exitCode != nil
     }
 
     /// Ends the run with `code` (the first caller decides the exit code). SIGINT and SIGTERM
@@ -250,7 +257,9 @@ final class BotRuntime: @unchecked Sendable {
             done.signal()
         }
         _ = done.wait(timeout: .now() + 30)
-        client.shutdown()  // closes its kept-alive connection before the client goes away
+        // Closes its kept-alive connection before the client goes away: a RESTClient dropped
+        // without shutdown() crashes when that connection ends later (issue 6, REST layer).
+        client.shutdown()
         switch answer.get() {
         case .success(let info): return max(1, info.shards)
         case .failure(let error):
