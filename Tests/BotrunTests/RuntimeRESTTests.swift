@@ -14,6 +14,20 @@ import Testing
         try await offPool(Self.slowReply)
     }
 
+    @Test func echoExampleRepliesInTheSimConsole() async throws {
+        let dir = try ScriptDir()
+        defer { dir.cleanup() }
+        let input = try dir.write("!ping\nhello\n", name: "input.txt")
+        let echo = ExampleScriptTests.packageRoot.appendingPathComponent("examples/echo.lua").path
+        let run = try await offPool { RuntimeCommandLineTests.botrun(["--sim", "--sim-input", input, echo]) }
+        #expect(run.code == 0, "errors: \(run.errors)")
+        let world = SimWorld.standard()
+        let human = world.humanUser.username
+        // The console shows what the bot posted through REST, before the next line is typed.
+        #expect(run.output.dropFirst() == ["<\(human)> !ping", "[#\(world.guilds[0].channels[0].name)] "
+                                           + "\(world.botUser.username): pong", "<\(human)> hello"], "\(run.output)")
+    }
+
     static func replyFlow() throws {
         let harness = try BotHarness(script: """
             function on_message_create(msg, ctx)
