@@ -194,51 +194,109 @@ static void jd_literal(jd *d, const char *word, size_t n) {
     d->p += n;
 }
 
+/* Members and elements are gathered on the stack and their table is created with the
+   exact size (issue 7: no rehash while it fills); past JD_BATCH of them the table is
+   created with that size and later ones are stored as they come. */
+#define JD_BATCH 256
+
+/* Stack: [-(2n+1), +1, -] the table at `t` takes the n key/value pairs above it, in
+   order (a repeated key keeps its last value, as with rawset one by one). */
+static void jd_set_pairs(lua_State *L, int t, int n) {
+    for (int i = 0; i < n; i++) {
+        lua_pushvalue(L, t + 1 + 2 * i);
+        lua_pushvalue(L, t + 2 + 2 * i);
+        lua_rawset(L, t);
+    }
+    lua_settop(L, t);
+}
+
+/* Stack: [-n, +0, -] the table at `t` takes the n values above it as [first..first+n-1]. */
+static void jd_set_items(lua_State *L, int t, int n, lua_Integer first) {
+    for (int i = n; i > 0; i--) lua_rawseti(L, t, first + i - 1);
+}
+
+static void jd_value(jd *d, int depth);
+
+/* [-0, +1, e] d->p is just after '{'. */
+static void jd_object(jd *d, int depth) {
+    lua_State *L = d->L;
+    int base = lua_gettop(L);
+    int n = 0, t = 0; /* t: the table's index once created (after JD_BATCH members) */
+    jd_ws(d);
+    if (d->p < d->end && *d->p == '}') { d->p++; lua_createtable(L, 0, 0); return; }
+    for (;;) {
+        luaL_checkstack(L, 4, "JSON nesting");
+        jd_ws(d);
+        if (d->p >= d->end || *d->p != '"') jd_fail(d, "expected string key");
+        d->p++;
+        jd_string(d);
+        jd_ws(d);
+        if (d->p >= d->end || *d->p != ':') jd_fail(d, "expected ':'");
+        d->p++;
+        jd_value(d, depth + 1);
+        if (t) lua_rawset(L, t);
+        else if (++n == JD_BATCH) {
+            lua_createtable(L, 0, n);
+            t = base + 1;
+            lua_insert(L, t);
+            jd_set_pairs(L, t, n);
+        }
+        jd_ws(d);
+        if (d->p < d->end && *d->p == ',') { d->p++; continue; }
+        if (d->p < d->end && *d->p == '}') { d->p++; break; }
+        jd_fail(d, "expected ',' or '}'");
+    }
+    if (t) return;
+    lua_createtable(L, 0, n);
+    lua_insert(L, base + 1);
+    jd_set_pairs(L, base + 1, n);
+}
+
+/* [-0, +1, e] d->p is just after '['. */
+static void jd_array(jd *d, int depth) {
+    lua_State *L = d->L;
+    int base = lua_gettop(L);
+    int n = 0, t = 0;
+    lua_Integer i = 1;
+    jd_ws(d);
+    if (d->p < d->end && *d->p == ']') { d->p++; lua_createtable(L, 0, 0); return; }
+    for (;; i++) {
+        luaL_checkstack(L, 3, "JSON nesting");
+        jd_value(d, depth + 1);
+        if (t) lua_rawseti(L, t, i);
+        else if (++n == JD_BATCH) {
+            lua_createtable(L, n, 0);
+            t = base + 1;
+            lua_insert(L, t);
+            jd_set_items(L, t, n, 1);
+        }
+        jd_ws(d);
+        if (d->p < d->end && *d->p == ',') { d->p++; continue; }
+        if (d->p < d->end && *d->p == ']') { d->p++; break; }
+        jd_fail(d, "expected ',' or ']'");
+    }
+    if (t) return;
+    lua_createtable(L, n, 0);
+    lua_insert(L, base + 1);
+    jd_set_items(L, base + 1, n, 1);
+}
+
 /* [-0, +1, e] */
 static void jd_value(jd *d, int depth) {
     lua_State *L = d->L;
     jd_ws(d);
     if (d->p >= d->end) jd_fail(d, "unexpected end of input");
     switch (*d->p) {
-    case '{': {
+    case '{':
         if (depth >= LB_JSON_MAX_DEPTH) jd_fail(d, "nesting too deep");
-        luaL_checkstack(L, 4, "JSON nesting");
         d->p++;
-        lua_createtable(L, 0, 4);
-        jd_ws(d);
-        if (d->p < d->end && *d->p == '}') { d->p++; return; }
-        for (;;) {
-            jd_ws(d);
-            if (d->p >= d->end || *d->p != '"') jd_fail(d, "expected string key");
-            d->p++;
-            jd_string(d);
-            jd_ws(d);
-            if (d->p >= d->end || *d->p != ':') jd_fail(d, "expected ':'");
-            d->p++;
-            jd_value(d, depth + 1);
-            lua_rawset(L, -3);
-            jd_ws(d);
-            if (d->p < d->end && *d->p == ',') { d->p++; continue; }
-            if (d->p < d->end && *d->p == '}') { d->p++; return; }
-            jd_fail(d, "expected ',' or '}'");
-        }
-    }
-    case '[': {
+        jd_object(d, depth);
+        return;
+    case '[':
         if (depth >= LB_JSON_MAX_DEPTH) jd_fail(d, "nesting too deep");
-        luaL_checkstack(L, 4, "JSON nesting");
         d->p++;
-        lua_createtable(L, 4, 0);
-        jd_ws(d);
-        if (d->p < d->end && *d->p == ']') { d->p++; return; }
-        for (lua_Integer i = 1;; i++) {
-            jd_value(d, depth + 1);
-            lua_rawseti(L, -2, i);
-            jd_ws(d);
-            if (d->p < d->end && *d->p == ',') { d->p++; continue; }
-            if (d->p < d->end && *d->p == ']') { d->p++; return; }
-            jd_fail(d, "expected ',' or ']'");
-        }
-    }
+        jd_array(d, depth);
+        return;
     case '"': d->p++; jd_string(d); return;
     case 't': jd_literal(d, "true", 4); lua_pushboolean(L, 1); return;
     case 'f': jd_literal(d, "false", 5); lua_pushboolean(L, 0); return;
