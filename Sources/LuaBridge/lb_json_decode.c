@@ -14,7 +14,10 @@ typedef struct jd {
     lua_State *L;
     lb_state *S;
     const char *start, *p, *end;
+    int keys_idx;   /* stack index of the key cache table (0: no cache) */
 } jd;
+
+static const char jd_keys_key = 0; /* registry: the key cache's anchor table */
 
 /* Stack: [-0, +1, v] raises the decode error with the byte offset. */
 static void jd_fail(jd *d, const char *what) {
@@ -217,6 +220,41 @@ static void jd_set_items(lua_State *L, int t, int n, lua_Integer first) {
 
 static void jd_value(jd *d, int depth);
 
+static inline unsigned jd_key_slot(const char *s, size_t n) {
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+    } else {
+        memcpy(&a, s, n);
+    }
+    uint64_t h = a * 0x9E3779B97F4A7C15ULL ^ (b + n) * 0xC2B2AE3D27D4EB4FULL;
+    return (unsigned)(h >> 56) % LB_KEY_SLOTS;
+}
+
+/* Stack: [-0, +1, e] an object key; d->p is just after its opening quote. Short keys
+   without escapes come from the key cache when seen before (the same string value). */
+static void jd_key(jd *d) {
+    const char *s = d->p, *q = s;
+    const char *limit = d->end - s > LB_KEY_MAX ? s + LB_KEY_MAX : d->end;
+    while (q < limit && !jd_stop[(unsigned char)*q]) q++;
+    if (!d->keys_idx || q >= limit || *q != '"') { jd_string(d); return; }
+    size_t n = (size_t)(q - s);
+    lb_key *k = &d->S->keys[jd_key_slot(s, n)];
+    lua_State *L = d->L;
+    int slot = (int)(k - d->S->keys) + 1;
+    if (k->len == n + 1 && memcmp(k->bytes, s, n) == 0) {
+        lua_rawgeti(L, d->keys_idx, slot);
+    } else {
+        lua_pushlstring(L, s, n);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, d->keys_idx, slot); /* array slot exists: no allocation */
+        memcpy(k->bytes, s, n);
+        k->len = (uint32_t)(n + 1);
+    }
+    d->p = q + 1;
+}
+
 /* [-0, +1, e] d->p is just after '{'. */
 static void jd_object(jd *d, int depth) {
     lua_State *L = d->L;
@@ -229,7 +267,7 @@ static void jd_object(jd *d, int depth) {
         jd_ws(d);
         if (d->p >= d->end || *d->p != '"') jd_fail(d, "expected string key");
         d->p++;
-        jd_string(d);
+        jd_key(d);
         jd_ws(d);
         if (d->p >= d->end || *d->p != ':') jd_fail(d, "expected ':'");
         d->p++;
@@ -307,10 +345,29 @@ static void jd_value(jd *d, int depth) {
     }
 }
 
-/* Stack: [-0, +1, e] pushes the decoded value (see lb_internal.h). */
+/* Stack: [-0, +1, e] pushes the decoded value (see lb_internal.h). The key cache
+   table sits below it while decoding. */
 void lb_json_decode(lua_State *L, const char *json, size_t len) {
-    jd d = {L, lb_from(L), json, json, json + len};
+    lb_state *S = lb_from(L);
+    jd d = {L, S, json, json, json + len, 0};
+    if (S->keys == NULL) S->keys = calloc(LB_KEY_SLOTS, sizeof(lb_key));
+    if (S->keys) {
+        luaL_checkstack(L, 2, "JSON key cache");
+        if (lua_rawgetp(L, LUA_REGISTRYINDEX, &jd_keys_key) != LUA_TTABLE) {
+            lua_pop(L, 1);
+            lua_createtable(L, LB_KEY_SLOTS, 0);
+            for (int i = 1; i <= LB_KEY_SLOTS; i++) { /* fill the array part: later sets never allocate */
+                lua_pushboolean(L, 0);
+                lua_rawseti(L, -2, i);
+            }
+            lua_pushvalue(L, -1);
+            lua_rawsetp(L, LUA_REGISTRYINDEX, &jd_keys_key);
+            for (int i = 0; i < LB_KEY_SLOTS; i++) S->keys[i].len = 0; /* a fresh table: nothing cached */
+        }
+        d.keys_idx = lua_gettop(L);
+    }
     jd_value(&d, 0);
     jd_ws(&d);
     if (d.p != d.end) jd_fail(&d, "trailing characters");
+    if (d.keys_idx) lua_remove(L, d.keys_idx);
 }
