@@ -17,9 +17,12 @@ import ShardRuntime
 /// Known limits (issue 6): a handler resumed after a reload runs in the old state, so its
 /// writes to `store` and globals there are lost and the old state's timers no longer run;
 /// nothing bounds how many handlers may be parked at once (the REST client queues them).
-/// Known limits (issue 5): the queue is unbounded (no backpressure when handlers are
-/// slower than the gateway; watch `queueDepth`); timers belong to a Lua state, so a
-/// reload drops the old ones and the new top level creates its own.
+/// Backpressure (issue 7): once the events queued and not yet handled hold more than
+/// `backpressureHigh` bytes, `onBackpressure(true)` asks the gateway to stop reading; once
+/// they are down to `backpressureLow`, `onBackpressure(false)`. Nothing is ever dropped:
+/// `deliver` still queues whatever arrives meanwhile.
+/// Known limits (issue 5): timers belong to a Lua state, so a reload drops the old ones and
+/// the new top level creates its own.
 public final class ScriptHost: @unchecked Sendable {
     public let options: ScriptOptions
     public let scriptName: String
@@ -47,6 +50,19 @@ public final class ScriptHost: @unchecked Sendable {
     private var counters = ScriptStats()
     private var parked = 0  // handlers waiting on REST, as of the last batch
     private var wantedObserver: (@Sendable (Set<String>) -> Void)?
+    /// Bytes of the queued events plus those of the batch being handled.
+    private var outstandingBytes = 0
+    private var overHigh = false  // wanted backpressure state
+    private var backpressureObserver: (@Sendable (Bool) -> Void)?
+    /// Serialises the observer calls, so the last call made is the state last wanted.
+    private let backpressureLock = NSLock()
+    private var backpressureApplied = false  // guarded by `backpressureLock`
+
+    /// Backpressure thresholds in bytes of queued event data (each event also counts
+    /// `eventOverhead`).
+    public static let backpressureHigh = 1 << 20
+    public static let backpressureLow = 256 << 10
+    static let eventOverhead = 64
 
     /// Owned by the script thread while it runs, by the caller before `start()`.
     private var state: LuaState
@@ -108,6 +124,13 @@ public final class ScriptHost: @unchecked Sendable {
         set { cond.lock(); wantedObserver = newValue; cond.unlock() }
     }
 
+    /// Called with true when the queue is over `backpressureHigh`, with false once it is down
+    /// to `backpressureLow` (on the thread that crossed the mark; no lock held).
+    public var onBackpressure: (@Sendable (Bool) -> Void)? {
+        get { cond.lock(); defer { cond.unlock() }; return backpressureObserver }
+        set { cond.lock(); backpressureObserver = newValue; cond.unlock() }
+    }
+
     /// The script and every file it required: what a watcher should watch.
     public var watchedFiles: [String] {
         cond.lock()
@@ -161,8 +184,42 @@ public final class ScriptHost: @unchecked Sendable {
     private func enqueue(_ item: Item) {
         cond.lock()
         queue.append(item)
+        let size = ScriptHost.size(of: item)
+        outstandingBytes += size
+        let crossed = size > 0 && !overHigh && outstandingBytes > ScriptHost.backpressureHigh
+        if crossed { overHigh = true }
         cond.broadcast()  // broadcast: waitUntilIdle waits on the same condition
         cond.unlock()
+        if crossed { applyBackpressure() }
+    }
+
+    private static func size(of item: Item) -> Int {
+        if case .event(.dispatch(_, _, _, let data)) = item { return data.count + eventOverhead }
+        return 0
+    }
+
+    /// Handled events free their bytes; may lift the backpressure. Script thread.
+    private func release(_ bytes: Int) {
+        guard bytes > 0 else { return }
+        cond.lock()
+        outstandingBytes -= bytes
+        let lifted = overHigh && outstandingBytes <= ScriptHost.backpressureLow
+        if lifted { overHigh = false }
+        cond.unlock()
+        if lifted { applyBackpressure() }
+    }
+
+    /// Tells the observer the state wanted now, once per change.
+    private func applyBackpressure() {
+        backpressureLock.lock()
+        defer { backpressureLock.unlock() }
+        cond.lock()
+        let want = overHigh
+        let observer = backpressureObserver
+        cond.unlock()
+        guard want != backpressureApplied else { return }
+        backpressureApplied = want
+        observer?(want)
     }
 
     /// Handles what is queued, waits (up to `options.stopGrace`) for handlers parked on REST
@@ -285,6 +342,7 @@ public final class ScriptHost: @unchecked Sendable {
             cond.unlock()
 
             var handled: UInt64 = 0, failed: UInt64 = 0
+            var done = 0  // bytes of the events handled and not yet released
             for item in batch {
                 switch item {
                 case .event(let event): handle(event, &handled, &failed)
@@ -292,7 +350,13 @@ public final class ScriptHost: @unchecked Sendable {
                 case .restDone(let id, let result): resume(id, result, &failed)
                 }
                 runTimers(&handled, &failed)
+                done += ScriptHost.size(of: item)
+                if done >= 64 << 10 {
+                    release(done)
+                    done = 0
+                }
             }
+            release(done)
             if batch.isEmpty { runTimers(&handled, &failed) }
             let memory = state.memoryBytes
             cond.lock()

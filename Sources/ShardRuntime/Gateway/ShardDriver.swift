@@ -35,6 +35,8 @@ final class ShardDriver: @unchecked Sendable {
     /// Events emitted under `lock`, delivered by `deliver()` after it is released.
     private var outbox: [ShardEvent] = []
     private var finishPending = false
+    /// Backpressure (issue 7): the owner asked to stop reading; kept across reconnects.
+    private var readingPaused = false
     private var finishCalled = false
     private let deliveryLock = NSRecursiveLock()
     private var delivering = false
@@ -108,6 +110,14 @@ final class ShardDriver: @unchecked Sendable {
         case .ping(let bytes): connection.ping(bytes)
         case .close(let code, let reason): connection.close(code: code, reason: reason)
         }
+    }
+
+    func setReadingPaused(_ paused: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard paused != readingPaused else { return }
+        readingPaused = paused
+        connection?.setReadingPaused(paused)
     }
 
     func shutdown(resumable: Bool) -> ResumeSession? {
@@ -236,6 +246,7 @@ final class ShardDriver: @unchecked Sendable {
         decompressor = session.config.compression.makeDecompressor()
         let handler = ConnectionHandler(driver: self, generation: gen)
         connection = WebSocketClient.connect(url: url, options: options.webSocket, tls: options.tls, on: loop, handler: handler)
+        if readingPaused { connection?.setReadingPaused(true) }
     }
 
     // MARK: - Transport callbacks (loop thread)

@@ -18,6 +18,8 @@ public final class WebSocketConnection: @unchecked Sendable {
     private var handshakeKey = ""
     private var head: [UInt8] = []
     private var timer: Scheduled?
+    /// Backpressure asked for by the owner (issue 7); applied to the stream while open.
+    private var readingPaused = false
 
     private init(loop: EventLoop, role: WebSocketRole, url: WebSocketURL?, options: WebSocketOptions,
                  handler: WebSocketHandler) {
@@ -89,6 +91,7 @@ public final class WebSocketConnection: @unchecked Sendable {
         timer?.cancel()
         timer = nil
         phase = .open
+        if readingPaused { stream?.setReadPaused(true) }
         handler?.webSocketDidOpen(self)
         if !leftover.isEmpty, phase == .open { leftover.withUnsafeBytes { received($0) } }
     }
@@ -180,6 +183,17 @@ public final class WebSocketConnection: @unchecked Sendable {
 
     // MARK: commands (thread-safe)
 
+    /// Backpressure (issue 7): while paused, nothing more is read from the socket, so messages
+    /// wait in the kernel (and then at the peer) instead of in memory; writes, pings and
+    /// timers go on. Only an open connection pauses: the handshake, and a close handshake
+    /// once started, always read.
+    public func setReadingPaused(_ paused: Bool) {
+        onLoop { [self] in
+            readingPaused = paused
+            if phase == .open { stream?.setReadPaused(paused) }
+        }
+    }
+
     private func onLoop(_ body: @escaping () -> Void) {
         if loop.inEventLoop { body() } else { loop.enqueue(body) }
     }
@@ -213,6 +227,7 @@ public final class WebSocketConnection: @unchecked Sendable {
                 finish(.closed(WebSocketCloseCode.abnormal, "closed before the connection opened"))
             case .open:
                 phase = .closing
+                stream?.setReadPaused(false)  // the peer's close frame must be read
                 perform(machine.close(code: code, reason: reason))
                 timer = loop.scheduleInternal(after: options.closeTimeout) { [self] in
                     guard phase == .closing else { return }
