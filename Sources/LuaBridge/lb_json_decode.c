@@ -226,10 +226,28 @@ static inline unsigned jd_key_slot(const char *s, size_t n) {
         memcpy(&a, s, 8);
         memcpy(&b, s + n - 8, 8);
     } else {
-        memcpy(&a, s, n);
+        for (size_t i = 0; i < n; i++) a = a << 8 | (unsigned char)s[i];
     }
     uint64_t h = a * 0x9E3779B97F4A7C15ULL ^ (b + n) * 0xC2B2AE3D27D4EB4FULL;
     return (unsigned)(h >> 56) % LB_KEY_SLOTS;
+}
+
+/* Whether the n bytes (n < LB_KEY_MAX) at a and b are equal, without a libc call. */
+static inline int jd_key_eq(const char *a, const char *b, size_t n) {
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            if (a[i] != b[i]) return 0;
+        return 1;
+    }
+    uint64_t x, y;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y) return 0;
+    }
+    memcpy(&x, a + n - 8, 8);
+    memcpy(&y, b + n - 8, 8);
+    return x == y;
 }
 
 /* Stack: [-0, +1, e] an object key; d->p is just after its opening quote. Short keys
@@ -243,7 +261,7 @@ static void jd_key(jd *d) {
     lb_key *k = &d->S->keys[jd_key_slot(s, n)];
     lua_State *L = d->L;
     int slot = (int)(k - d->S->keys) + 1;
-    if (k->len == n + 1 && memcmp(k->bytes, s, n) == 0) {
+    if (k->len == n + 1 && jd_key_eq(k->bytes, s, n)) {
         lua_rawgeti(L, d->keys_idx, slot);
     } else {
         lua_pushlstring(L, s, n);
