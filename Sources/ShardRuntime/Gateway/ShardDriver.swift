@@ -40,6 +40,8 @@ final class ShardDriver: @unchecked Sendable {
     private var finishCalled = false
     private let deliveryLock = NSRecursiveLock()
     private var delivering = false
+    /// The outbox's previous storage, emptied, kept for the next swap (guarded by `deliveryLock`).
+    private var spareOutbox: [ShardEvent] = []
     /// Set by the builder when the gateway URL is unusable; `start()` throws it.
     var gatewayURLProblem: ShardStartError?
     /// Set by the builder when no gateway URL was given: `start()` asks `GET /gateway/bot`.
@@ -204,17 +206,23 @@ final class ShardDriver: @unchecked Sendable {
         delivering = true
         defer { delivering = false }
         while true {
+            // Swapped, not copied: the outbox gets the spare's storage, so neither side
+            // allocates per payload (issue 7).
+            var batch: [ShardEvent] = []
+            swap(&batch, &spareOutbox)
             lock.lock()
-            let batch = outbox
-            outbox.removeAll(keepingCapacity: true)
+            swap(&batch, &outbox)
             let finishNow = batch.isEmpty && finishPending && !finishCalled
             if finishNow { finishCalled = true }
             lock.unlock()
             if batch.isEmpty {
+                spareOutbox = batch
                 if finishNow { finish() }
                 return
             }
             for event in batch { sink(event) }
+            batch.removeAll(keepingCapacity: batch.capacity <= 1024)
+            spareOutbox = batch
         }
     }
 
