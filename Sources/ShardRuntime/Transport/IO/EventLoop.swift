@@ -22,6 +22,8 @@ public final class EventLoop: @unchecked Sendable {
     private var registrations: [Int32: EventLoopSelectable] = [:]
     private var interests: [Int32: UInt32] = [:]
     private var stopped = false
+    /// Set (under `lock`) when the loop thread left `run()`; queued work no longer runs.
+    private var exited = false
     /// How many times `epoll_wait` returned (tests use it to prove an idle loop sleeps).
     private(set) var wakeups = 0
     public let name: String
@@ -170,8 +172,16 @@ public final class EventLoop: @unchecked Sendable {
             runTimers()
             runPending()
         }
+        lock.lock(); exited = true; lock.unlock()
         close(epfd)
         close(wakeFD)
+    }
+
+    /// True once the loop thread has stopped (after `shutdown()`): work queued from now on
+    /// never runs, and nothing runs on the loop thread any more.
+    var hasExited: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return exited
     }
 
     deinit { readBuffer.deallocate() }
