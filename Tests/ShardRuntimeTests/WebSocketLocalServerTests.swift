@@ -21,7 +21,7 @@ import Testing
 
     final class Server: @unchecked Sendable {
         var listener: TCPListener!
-        let lock = NSLock()
+        let lock = NSCondition()
         var serverSockets: [WebSocketConnection] = []
         var streams: [StreamConnection] = []
         var recorders: [WebSocketRecorder] = []
@@ -42,7 +42,7 @@ import Testing
                     case .upgrade(let make):
                         let rec = make()
                         let ws = WebSocketConnection.upgrade(stream: stream, key: key, leftover: leftover, handler: rec)
-                        lock.lock(); serverSockets.append(ws); recorders.append(rec); lock.unlock()
+                        lock.lock(); serverSockets.append(ws); recorders.append(rec); lock.broadcast(); lock.unlock()
                     case .upgradeThenIgnore:
                         stream.write(WebSocketHandshake.serverResponse(key: key))
                         head = Array(repeating: 0, count: 0)
@@ -58,7 +58,14 @@ import Testing
             }
         }
 
-        var recorder: WebSocketRecorder? { lock.lock(); defer { lock.unlock() }; return recorders.first }
+        /// The first server-side recorder. The client may see its `open` before the server's
+        /// accept callback has stored the recorder, so this waits (bounded) for it to appear.
+        var recorder: WebSocketRecorder? {
+            let deadline = Date(timeIntervalSinceNow: 15)
+            lock.lock(); defer { lock.unlock() }
+            while recorders.isEmpty && lock.wait(until: deadline) {}
+            return recorders.first
+        }
 
         func stop() {
             listener.close()
