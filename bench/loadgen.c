@@ -23,6 +23,9 @@
  * comes at interval * jitter and a client only gives up one full interval later, so runs
  * shorter than 41 s are never affected.
  *
+ * /gateway/bot says max_concurrency = max(16, shards), so an identify queue that follows it
+ * lets every shard identify at once (the idle scenario measures memory, not the queue).
+ *
  * --shards N (no traffic): waits until N connections have identified, prints
  * {"identified": N}, then just serves heartbeats until SIGTERM (idle RSS scenario).
  *
@@ -239,7 +242,8 @@ static void on_http(Conn *c, char *req) {
     char body[512];
     if (!strncmp(path, "/api/v10/gateway/bot", 20)) {
         snprintf(body, sizeof body, "{\"url\":\"ws://127.0.0.1:%d\",\"shards\":%d,\"session_start_limit\":"
-                 "{\"total\":1000,\"remaining\":1000,\"reset_after\":0,\"max_concurrency\":16}}", port, opt_shards);
+                 "{\"total\":1000,\"remaining\":1000,\"reset_after\":0,\"max_concurrency\":%d}}", port, opt_shards,
+                 opt_shards > 16 ? opt_shards : 16);
         http_json(c, 200, body);
     } else if (!strncmp(path, "/api/v10/gateway", 16)) {
         snprintf(body, sizeof body, "{\"url\":\"ws://127.0.0.1:%d\"}", port);

@@ -123,7 +123,7 @@ def sizes(path):
     n = total = 0
     with open(path, "rb") as f:
         for line in f:
-            if line[:1] in (b"M", b"P"):
+            if line[:1] in (b"M", b"P", b"G"):
                 n += 1
                 total += len(line) - 3
     return n, (total / n if n else 0)

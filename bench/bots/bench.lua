@@ -20,14 +20,12 @@ end
 
 function on_message_create(msg, ctx)
   local content = msg.content
-  if content:sub(1, 2) == "__" then
-    if content == "__bench_end__" then
-      say("end:" .. count)
-      return
-    end
-    if content:sub(1, 10) == "__probe__ " then say("p" .. content:sub(11)) end
+  if content == "__bench_end__" then
+    say("end:" .. count)
+    return
   end
   count = count + 1
+  if content:sub(1, 10) == "__probe__ " then say("p" .. content:sub(11)) end
 end
 
 function on_guild_create(guild, ctx)

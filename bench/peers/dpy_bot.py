@@ -39,13 +39,12 @@ async def on_ready():
 async def on_message(message):
     global count
     content = message.content
-    if content.startswith("__"):
-        if content == "__bench_end__":
-            await say(f"end:{count}")
-            return
-        if content.startswith("__probe__ "):
-            await say("p" + content[10:])
-    count += 1
+    if content == "__bench_end__":
+        await say(f"end:{count}")
+        return
+    count += 1  # before any await: handlers run as concurrent tasks
+    if content.startswith("__probe__ "):
+        await say("p" + content[10:])
 
 
 @client.event

@@ -37,13 +37,12 @@ async def on_started(event):
 async def on_message(event):
     global count
     content = event.message.content or ""
-    if content.startswith("__"):
-        if content == "__bench_end__":
-            await say(f"end:{count}")
-            return
-        if content.startswith("__probe__ "):
-            await say("p" + content[10:])
-    count += 1
+    if content == "__bench_end__":
+        await say(f"end:{count}")
+        return
+    count += 1  # before any await: listeners run as concurrent tasks
+    if content.startswith("__probe__ "):
+        await say("p" + content[10:])
 
 
 async def on_big_guild(event):
