@@ -15,7 +15,8 @@
  * frames BEFORE the clock starts; then it is written as fast as the socket takes it (or at
  * --rate events/s). The clock stops when the bot answers with an op 3 whose activity name
  * starts with "end" or "guild". Probe k is answered with name "p<k>"; its latency is
- * (op 3 received - probe written). Results: one JSON line on stdout.
+ * (op 3 received - probe written). Results: one JSON line on stdout. An op 3 named
+ * "mark..." prints {"mark": name, "t": CLOCK_MONOTONIC seconds} at once (reload latency).
  *
  * Heartbeats are ACKed. While the pre-built stream is being written, ACKs are deferred until
  * it is fully written, because they must go through the same deflate context and the
@@ -306,7 +307,11 @@ static void on_op3(Conn *c, const char *json) {
     char name[64] = "";
     if (v && *v == '"') sscanf(v + 1, "%63[^\"]", name);
     double t = now_s();
-    if (!strcmp(name, "ready")) {
+    if (!strncmp(name, "mark", 4)) {
+        /* absolute CLOCK_MONOTONIC time, for the driver's own clock (reload latency) */
+        printf("{\"mark\":\"%s\",\"t\":%.6f}\n", name, t);
+        fflush(stdout);
+    } else if (!strcmp(name, "ready")) {
         if (!idle_mode && ntraffic && !c->tx_built) build_traffic(c);
     } else if (name[0] == 'p' && c->tx_built) {
         int k = atoi(name + 1);

@@ -64,7 +64,7 @@ def errors_of(runs):
     return f" ({len(errs)} failed run(s): {errs[0][:120]})" if errs else ""
 
 
-def markdown(scenarios, results, idle, status, machine, command, nruns):
+def markdown(scenarios, results, idle, reload, micro, status, machine, command, nruns):
     py = machine.get("python") or ["?", "?", "?", "?"]
     L = []
     L += ["# Benchmarks", "",
@@ -178,11 +178,29 @@ def markdown(scenarios, results, idle, status, machine, command, nruns):
                    if first and r["shards"] > 1 else "–")
             L.append(f"| {r['shards']:,} | {r['rss'] / 1e6:.1f} | {per} | {r['cpu_percent']:.1f} | {r['identify_s']:.1f} |")
         L += ["", "One run each (not interleaved: the Python peers are not run with many shards)."]
-    L += ["", "## Not measured yet", "",
-          "- live-reload latency (file saved → first event seen by the new handler, botrun only): "
-          "not part of this harness yet (issue 7);",
-          "- events/s through `ShardRuntime` alone (no Lua) and WebSocket frame-parse throughput "
-          "(issues 2, 3): need a small Swift driver; only the C floor's inflate rate is reported above.", ""]
+    L += ["", "## botrun only: live reload", "",
+          "The script is saved again (atomic rename, as editors do) while ~1 KB MESSAGE_CREATE stream at "
+          "2 000/s; latency = file saved → first event answered by the new handler (both on CLOCK_MONOTONIC). "
+          "The handlers count in `store`, which survives the reload, so the end count shows no event was "
+          "lost or delivered twice.", ""]
+    if status.get("botrun"):
+        L += ["*pending* — botrun is " + status["botrun"].split(":")[0] + ".", ""]
+    else:
+        good = [r for r in reload if "error" not in r]
+        L += ["| runs | reload latency ms | all events counted once |", "|---|---|---|",
+              f"| {len(good)}/{len(reload)} | {spread([r['reload_ms'] for r in good], fms)} | "
+              f"{'yes' if good and len(good) == len(reload) else 'no: ' + '; '.join(r['error'] for r in reload if 'error' in r)[:300]} |", ""]
+    L += ["## Transport microbenchmarks (Swift, release build)", "",
+          "From `swift test -c release --filter TransportBenchmarks` with `BOTRUN_BENCH=1` (issue 2; "
+          "best of 5 inside one process, so not a median like the tables above). Compare the inflate figure "
+          "with the C floor's inflate rate in the tables above (same machine, same run, different data).", ""]
+    if isinstance(micro, str):
+        L += [f"*{micro}*", ""]
+    else:
+        L += ["| benchmark |", "|---|"] + [f"| {line} |" for line in micro] + [""]
+    L += ["## Not measured yet", "",
+          "- events/s through `ShardRuntime` alone, without Lua (issue 3): needs a small Swift driver "
+          "against the load generator.", ""]
     return "\n".join(L)
 
 

@@ -61,35 +61,40 @@ def stop(proc):
             proc.wait()
 
 
-def read_json_line(proc, deadline, watch=None):
-    """Next JSON line from proc.stdout before deadline; None on timeout or if `watch` exits."""
-    buf = b""
-    while time.monotonic() < deadline:
-        r, _, _ = select.select([proc.stdout], [], [], 0.2)
-        if r:
-            chunk = os.read(proc.stdout.fileno(), 65536)
-            if not chunk:
+class Lines:
+    """JSON lines from a process's stdout, read with a deadline (keeps what it over-read)."""
+
+    def __init__(self, proc):
+        self.proc, self.buf = proc, b""
+
+    def next(self, deadline, watch=None):
+        """Next JSON line before deadline; None on timeout, EOF, or if `watch` exits."""
+        while b"\n" not in self.buf:
+            if time.monotonic() >= deadline:
                 return None
-            buf += chunk
-            if b"\n" in buf:
-                line, _ = buf.split(b"\n", 1)
-                return json.loads(line)
-        elif watch is not None and watch.poll() is not None:
-            return None
-    return None
+            r, _, _ = select.select([self.proc.stdout], [], [], 0.2)
+            if r:
+                chunk = os.read(self.proc.stdout.fileno(), 65536)
+                if not chunk:
+                    return None
+                self.buf += chunk
+            elif watch is not None and watch.poll() is not None:
+                return None
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
 
 
-def client_command(client, port, shards=1):
+def client_command(client, port, shards=1, script=None, watch=False):
     if client == "discord.py":
         return [VENV_PY, os.path.join(HERE, "peers", "dpy_bot.py"), str(port), traffic.BIG_GUILD]
     if client == "hikari":
         return [VENV_PY, os.path.join(HERE, "peers", "hikari_bot.py"), str(port), traffic.BIG_GUILD]
     cmd = [BOTRUN, "--gateway-url", f"ws://127.0.0.1:{port}", "--api-url",
            f"http://127.0.0.1:{port}/api/v10", "--intents", "guilds,guild_messages,message_content",
-           "--log-level", "warn", "--no-watch"]
+           "--log-level", "warn"] + ([] if watch else ["--no-watch"])
     if shards > 1:
         cmd += ["--shards", str(shards)]
-    return cmd + [os.path.join(HERE, "bots", "bench.lua")]
+    return cmd + [script or os.path.join(HERE, "bots", "bench.lua")]
 
 
 def run_once(client, scenario, timeout):
@@ -99,15 +104,16 @@ def run_once(client, scenario, timeout):
     if scenario.get("rate"):
         args += ["--rate", str(scenario["rate"])]
     lg = subprocess.Popen(args, stdout=subprocess.PIPE)
+    lines = Lines(lg)
     logpath = os.path.join(OUT, f"{scenario['name']}-{client}.log")
     bot = None
     try:
-        port = read_json_line(lg, time.monotonic() + 10)["port"]
+        port = lines.next(time.monotonic() + 10)["port"]
         env = dict(os.environ, DISCORD_TOKEN=TOKEN, PYTHONUNBUFFERED="1")
         with open(logpath, "w") as logf:
             bot = subprocess.Popen(client_command(client, port), stdout=logf, stderr=subprocess.STDOUT,
                                    env=env, cwd=ROOT)
-        result = read_json_line(lg, time.monotonic() + timeout, watch=bot)
+        result = lines.next(time.monotonic() + timeout, watch=bot)
         if result is None:
             with open(logpath, errors="replace") as f:
                 tail = f.read()[-600:]
@@ -136,15 +142,16 @@ def run_idle(shards, settle, window):
     args = [os.path.join(BIN, "loadgen"), "--guild", os.path.join(OUT, "guild_small.json"),
             "--guild-id", traffic.SMALL_GUILD, "--shards", str(shards), "--timeout", "600"]
     lg = subprocess.Popen(args, stdout=subprocess.PIPE)
+    lines = Lines(lg)
     bot = None
     try:
-        port = read_json_line(lg, time.monotonic() + 10)["port"]
+        port = lines.next(time.monotonic() + 10)["port"]
         env = dict(os.environ, DISCORD_TOKEN=TOKEN)
         with open(os.path.join(OUT, f"idle{shards}-botrun.log"), "w") as logf:
             bot = subprocess.Popen(client_command("botrun", port, shards), stdout=logf,
                                    stderr=subprocess.STDOUT, env=env, cwd=ROOT)
         t0 = time.monotonic()
-        if read_json_line(lg, t0 + 120, watch=bot) is None:
+        if lines.next(t0 + 120, watch=bot) is None:
             return {"error": f"{shards} shards did not all identify within 120 s"}
         identify_s = time.monotonic() - t0
         time.sleep(settle)
@@ -161,6 +168,68 @@ def run_idle(shards, settle, window):
         stop(lg)
 
 
+def run_reload(traffic_path, events):
+    """botrun only: save a new version of the script while events stream at 2 000/s;
+    latency = file saved -> first event answered by the new handler (both CLOCK_MONOTONIC)."""
+    src = os.path.join(HERE, "bots", "reload.lua")
+    script = os.path.join(OUT, "reload.lua")
+    with open(src) as f:
+        v1 = f.read()
+    with open(script, "w") as f:
+        f.write(v1)
+    args = [os.path.join(BIN, "loadgen"), "--guild", os.path.join(OUT, "guild_small.json"), "--guild-id",
+            traffic.SMALL_GUILD, "--traffic", traffic_path, "--rate", "2000", "--timeout", "60"]
+    lg = subprocess.Popen(args, stdout=subprocess.PIPE)
+    lines = Lines(lg)
+    bot = None
+    try:
+        port = lines.next(time.monotonic() + 10)["port"]
+        env = dict(os.environ, DISCORD_TOKEN=TOKEN)
+        with open(os.path.join(OUT, "reload-botrun.log"), "w") as logf:
+            bot = subprocess.Popen(client_command("botrun", port, script=script, watch=True), stdout=logf,
+                                   stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        mark = lines.next(time.monotonic() + 30, watch=bot)
+        if not mark or mark.get("mark") != "mark-v1":
+            return {"error": f"no first event from version 1 ({mark})"}
+        time.sleep(0.5)
+        tmp = script + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(v1.replace("local VERSION = 1", "local VERSION = 2"))
+        os.replace(tmp, script)
+        saved = time.monotonic()
+        mark = lines.next(saved + 10, watch=bot)
+        if not mark or mark.get("mark") != "mark-v2":
+            return {"error": f"new handler not seen within 10 s ({mark})"}
+        result = lines.next(time.monotonic() + 30, watch=bot)
+        if not result:
+            return {"error": "no end reply after the reload"}
+        out = {"reload_ms": (mark["t"] - saved) * 1e3, "reply": result["reply"]}
+        if result["reply"] != f"end:{events - 1}":
+            out["error"] = f"events lost or doubled across the reload: {result['reply']}, expected end:{events - 1}"
+        return out
+    finally:
+        if bot is not None:
+            stop(bot)
+        stop(lg)
+
+
+def run_transport_micro():
+    """The transport's own Swift microbenchmarks (Tests/ShardRuntimeTests/TransportBenchmarks.swift,
+    issue 2): frame parse, encode, inflate, zstd; their `bench ...` lines, or an error string."""
+    if not os.path.exists(os.path.join(ROOT, "Tests", "ShardRuntimeTests", "TransportBenchmarks.swift")):
+        return "not available: Tests/ShardRuntimeTests/TransportBenchmarks.swift is not in this tree"
+    cmd = ["swift", "test", "-c", "release", "-Xswiftc", "-enable-testing", "--filter", "TransportBenchmarks"]
+    try:
+        out = subprocess.run(cmd, cwd=ROOT, env=dict(os.environ, BOTRUN_BENCH="1"), capture_output=True,
+                             text=True, timeout=900)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"not available: {e}"
+    lines = [line[len("bench "):].strip() for line in out.stdout.splitlines() if line.startswith("bench ")]
+    if out.returncode != 0 or not lines:
+        return f"failed (rc {out.returncode}): " + (out.stdout + out.stderr).strip()[-300:]
+    return lines
+
+
 def botrun_status(skip):
     if skip:
         return "skipped (--no-botrun)"
@@ -174,6 +243,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="small event counts: a smoke run")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-botrun", action="store_true")
+    ap.add_argument("--no-swift-micro", action="store_true", help="skip the transport's Swift microbenchmarks")
     ap.add_argument("--command", default="scripts/bench", help="reproducing command shown in the report")
     ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     opts = ap.parse_args()
@@ -225,11 +295,22 @@ def main():
                 results[s["name"]]["floor"].append(res)
                 log(f"bench: {s['name']} run {r + 1}: floor {res['events_per_s']:.0f} events/s")
 
-    idle = []
+    idle, reload = [], []
     if not status["botrun"]:
+        path = traffic.build(OUT, "reload-8000", kind="1k", n=8000)
+        for r in range(opts.runs):
+            log(f"bench: reload run {r + 1}/{opts.runs}: botrun")
+            reload.append(run_reload(path, traffic.sizes(path)[0] + 1))
+            log(f"bench:   {reload[-1]}")
         for shards in ([1, 100] if q else [1, 100, 1000]):
             log(f"bench: idle botrun --shards {shards}")
             idle.append(run_idle(shards, settle=2, window=3 if q else 6))
+
+    micro = "skipped (--no-swift-micro)"
+    if not opts.no_swift_micro:
+        log("bench: transport microbenchmarks (swift test -c release --filter TransportBenchmarks)")
+        micro = run_transport_micro()
+        log(f"bench:   {micro}")
 
     machine = {
         "nproc": os.cpu_count(),
@@ -245,9 +326,9 @@ def main():
         "duration_s": time.monotonic() - started,
     }
     with open(os.path.join(OUT, "results.json"), "w") as f:
-        json.dump({"scenarios": scenarios, "results": results, "idle": idle, "status": status,
+        json.dump({"scenarios": scenarios, "results": results, "idle": idle, "reload": reload, "micro": micro, "status": status,
                    "machine": machine}, f, indent=1)
-    md = report.markdown(scenarios, results, idle, status, machine, opts.command, opts.runs)
+    md = report.markdown(scenarios, results, idle, reload, micro, status, machine, opts.command, opts.runs)
     with open(opts.out, "w") as f:
         f.write(md)
     with open(os.path.join(HERE, "throughput.svg"), "w") as f:
