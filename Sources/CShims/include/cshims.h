@@ -12,4 +12,12 @@ unsigned long long shim_SSL_OP_NO_COMPRESSION(void);
 int shim_inflateInit(z_stream *strm);
 int shim_deflateInit(z_stream *strm, int level);
 
+/* Transport (issue 2): Linux headers the Glibc module does not carry. */
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <netinet/tcp.h>
+#include <openssl/x509v3.h>
+#include <openssl/err.h>
+#include <zstd.h>
+
 #endif

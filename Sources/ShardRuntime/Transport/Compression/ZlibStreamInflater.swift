@@ -1,0 +1,64 @@
+import CShims
+import CZlib
+
+/// Discord's zlib-stream: one zlib context for the whole connection. Messages are buffered
+/// until the accumulated input ends with the sync-flush marker `00 00 FF FF`; then everything
+/// buffered is inflated into one payload.
+public final class ZlibStreamInflater: GatewayDecompressor {
+    private var stream = z_stream()
+    private var pending: [UInt8] = []
+    private var output = OutputScratch()
+    private var broken: TransportError?
+    private static let chunk = 64 * 1024
+
+    public init() {
+        precondition(shim_inflateInit(&stream) == Z_OK, "inflateInit failed")
+    }
+
+    deinit {
+        inflateEnd(&stream)
+        output.free()
+    }
+
+    /// True when `bytes` ends with the zlib sync-flush marker.
+    public static func endsWithFlush(_ bytes: [UInt8]) -> Bool {
+        let n = bytes.count
+        return n >= 4 && bytes[n - 4] == 0 && bytes[n - 3] == 0 && bytes[n - 2] == 0xFF && bytes[n - 1] == 0xFF
+    }
+
+    public func decompress(_ message: [UInt8]) throws(TransportError) -> [UInt8]? {
+        if let broken { throw broken }
+        if pending.isEmpty { pending = message } else { pending.append(contentsOf: message) }
+        // The marker may be split across messages, so check the accumulated input.
+        guard ZlibStreamInflater.endsWithFlush(pending) else { return nil }
+        defer { pending.removeAll(keepingCapacity: pending.capacity <= 1 << 20) }
+        return try inflateAll()
+    }
+
+    private func inflateAll() throws(TransportError) -> [UInt8] {
+        output.count = 0
+        var status: Int32 = Z_OK
+        pending.withUnsafeMutableBufferPointer { input in
+            stream.next_in = input.baseAddress
+            stream.avail_in = UInt32(input.count)
+            repeat {
+                output.reserve(max(ZlibStreamInflater.chunk, Int(stream.avail_in) * 4))
+                let room = output.freeSpace
+                stream.next_out = output.tail.assumingMemoryBound(to: UInt8.self)
+                stream.avail_out = UInt32(min(room, Int(UInt32.max)))
+                status = inflate(&stream, Z_SYNC_FLUSH)
+                output.count += room - Int(stream.avail_out)
+                if status == Z_BUF_ERROR && stream.avail_in == 0 { status = Z_OK; break }
+            } while status == Z_OK && (stream.avail_in > 0 || stream.avail_out == 0)
+            stream.next_in = nil
+            stream.next_out = nil
+        }
+        guard status == Z_OK || status == Z_STREAM_END else {
+            let reason = stream.msg.map { String(cString: $0) } ?? "zlib status \(status)"
+            let e = TransportError.decompressionFailed("zlib: \(reason)")
+            broken = e
+            throw e
+        }
+        return output.makeArray()
+    }
+}
