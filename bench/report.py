@@ -104,7 +104,7 @@ def markdown(scenarios, results, idle, reload, micro, status, machine, command, 
             floor_med = statistics.median([f["events_per_s"] for f in floor]) if floor else None
             for c in CLIENTS:
                 if status.get(c):
-                    L.append(status_row(c, "pending", 7))
+                    L.append(status_row(c, "pending", 6))
                     continue
                 runs = res[c]
                 good = ok(runs)
@@ -216,7 +216,8 @@ def svg(scenarios, results, status):
             rows.append((s["title"], c, vals, status.get(c)))
     W, left, right, bar, gap = 860, 300, 110, 18, 6
     H = 60 + len(rows) * (bar + gap) + 40 * len({r[0] for r in rows})
-    lo, hi = 3, 7  # 1e3 .. 1e7 events/s
+    top = max([max(r[2]) for r in rows if r[2]] or [1e5])
+    lo, hi = 3, max(6, math.ceil(math.log10(top) + 0.15))  # 1e3 .. >= 1e6 events/s
     scale = (W - left - right) / (hi - lo)
 
     def x(v):

@@ -250,7 +250,7 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     q = opts.quick
     n_small = 10_000 if q else 100_000
-    n_fixture = 5_000 if q else 50_000
+    n_fixture = 5_000 if q else 30_000
     rate, rate_seconds = 2000, (3 if q else 5)
     started = time.monotonic()
 
