@@ -89,7 +89,11 @@ def markdown(scenarios, results, idle, reload, micro, status, machine, command, 
           "MESSAGE_CREATE, one more with content `__bench_end__`. Each bot's handler reads",
           "`content` of every message and answers the end marker with a presence update (op 3)",
           "carrying its own count of handled messages; the clock stops when that op 3 arrives,",
-          "and a run whose count differs from what was sent is reported as failed.", ""]
+          "and a run whose count differs from what was sent is reported as failed.", "",
+          "Peak RSS is the bot process's `VmHWM` (from `/proc`) at the end of the run. The **floor** is",
+          "`bench/floor.c`: one C thread inflating the same zlib-stream bytes and running a validating",
+          "JSON scan that touches every byte and finds `d.content` — no objects built, no socket, no",
+          "WebSocket framing. It is a lower bound on the work per event, not a client.", ""]
 
     for s in scenarios:
         res = results[s["name"]]

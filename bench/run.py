@@ -246,8 +246,15 @@ def main():
     ap.add_argument("--no-swift-micro", action="store_true", help="skip the transport's Swift microbenchmarks")
     ap.add_argument("--command", default="scripts/bench", help="reproducing command shown in the report")
     ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
+    ap.add_argument("--report-only", action="store_true",
+                    help="rewrite BENCHMARKS.md and the plot from bench/out/results.json, run nothing")
     opts = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
+    if opts.report_only:
+        with open(os.path.join(OUT, "results.json")) as f:
+            d = json.load(f)
+        write_report(opts, d)
+        return
     q = opts.quick
     n_small = 10_000 if q else 100_000
     n_fixture = 5_000 if q else 30_000
@@ -325,16 +332,23 @@ def main():
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "duration_s": time.monotonic() - started,
     }
+    d = {"scenarios": scenarios, "results": results, "idle": idle, "reload": reload, "micro": micro,
+         "status": status, "machine": machine, "command": opts.command, "runs": opts.runs}
     with open(os.path.join(OUT, "results.json"), "w") as f:
-        json.dump({"scenarios": scenarios, "results": results, "idle": idle, "reload": reload, "micro": micro, "status": status,
-                   "machine": machine}, f, indent=1)
-    md = report.markdown(scenarios, results, idle, reload, micro, status, machine, opts.command, opts.runs)
+        json.dump(d, f, indent=1)
+    write_report(opts, d)
+
+
+def write_report(opts, d):
+    md = report.markdown(d["scenarios"], d["results"], d["idle"], d["reload"], d["micro"], d["status"],
+                         d["machine"], d.get("command", opts.command), d.get("runs", opts.runs))
     with open(opts.out, "w") as f:
         f.write(md)
     with open(os.path.join(HERE, "throughput.svg"), "w") as f:
-        f.write(report.svg(scenarios, results, status))
+        f.write(report.svg(d["scenarios"], d["results"], d["status"]))
     print(md)
-    log(f"bench: wrote {os.path.relpath(opts.out, ROOT)} and bench/throughput.svg in {machine['duration_s']:.0f} s")
+    log(f"bench: wrote {os.path.relpath(opts.out, ROOT)} and bench/throughput.svg "
+        f"(run took {d['machine']['duration_s']:.0f} s)")
 
 
 if __name__ == "__main__":
