@@ -143,6 +143,14 @@ def markdown(scenarios, results, idle, reload, micro, status, machine, command, 
                 ratio = paired(runs, base, lambda r: r["seconds"], invert=True)
                 rss = [r["peak_rss"] for r in good if r.get("peak_rss")]
                 L.append(f"| {c}{errors_of(runs)} | {spread(ms, fms)} | {ratio_cell(c, ratio)} | {spread(rss, fmb)} |")
+            floor = ok(res["floor"])
+            if floor:
+                ms = [1e3 / f["events_per_s"] for f in floor]
+                ratio = [b["seconds"] * f["events_per_s"] for f, b in zip(res["floor"], base) if "error" not in b]
+                L.append(f"| floor (C: inflate + JSON scan) | {spread(ms, fms)} | {spread(ratio, fratio)} | – |")
+                L += ["", f"Floor detail: C zlib inflate alone of this document "
+                      f"{spread([f['inflate_mb_per_s'] for f in floor], fnum)} MB/s of JSON out (compare with the "
+                      "Swift inflater below, same file, same run)."]
             L.append("")
         elif s["kind"] == "latency":
             L += [f"## {s['title']}", "",
@@ -196,8 +204,9 @@ def markdown(scenarios, results, idle, reload, micro, status, machine, command, 
               f"{'yes' if good and len(good) == len(reload) else 'no: ' + '; '.join(r['error'] for r in reload if 'error' in r)[:300]} |", ""]
     L += ["## Transport microbenchmarks (Swift, release build)", "",
           "From `swift test -c release --filter TransportBenchmarks` with `BOTRUN_BENCH=1` (issue 2; "
-          "best of 5 inside one process, so not a median like the tables above). Compare the inflate figure "
-          "with the C floor's inflate rate in the tables above (same machine, same run, different data).", ""]
+          "best of 5 inside one process, so not a median like the tables above). Compare the zlib-stream "
+          "inflate figure with the C floor's inflate rate of the same `guild_create_large.json` in the "
+          "GUILD_CREATE table above.", ""]
     if isinstance(micro, str):
         L += [f"*{micro}*", ""]
     else:

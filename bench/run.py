@@ -297,7 +297,7 @@ def main():
                 else:
                     log(f"bench:   {res['events_per_s']:.0f} events/s, {res['seconds']:.3f} s, "
                         f"peak RSS {res['peak_rss'] / 1e6:.1f} MB")
-            if s["kind"] == "throughput":
+            if s["kind"] in ("throughput", "guild"):
                 res = run_floor(s)
                 results[s["name"]]["floor"].append(res)
                 log(f"bench: {s['name']} run {r + 1}: floor {res['events_per_s']:.0f} events/s")
