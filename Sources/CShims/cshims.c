@@ -23,3 +23,7 @@ int shim_inflateInit(z_stream *strm) {
 int shim_deflateInit(z_stream *strm, int level) {
     return deflateInit(strm, level);
 }
+
+unsigned long long shim_SSL_OP_IGNORE_UNEXPECTED_EOF(void) {
+    return (unsigned long long)SSL_OP_IGNORE_UNEXPECTED_EOF;
+}

@@ -39,4 +39,16 @@ import ShardRuntime
         #expect(serverSide.wait { d, _ in d == Array("ping\n".utf8) })
         #expect(clientSide.wait { d, closed in d == Array("pong\n".utf8) && closed }, "reply, then EOF")
     }
+
+    @Test func webSocketOverIPv6Loopback() throws {
+        let peer = try PythonPeer(script: "ws_interop_peer.py", arguments: ["--host", "::1"])
+        defer { peer.stop() }
+        let rec = WebSocketRecorder()
+        let ws = WebSocketClient.connect(url: try WebSocketURL("ws://[::1]:\(peer.port)/echo"), handler: rec)
+        #expect(rec.wait { $0.contains(.open) || !$0.isEmpty })
+        ws.send(text: "over v6")
+        #expect(rec.wait { $0.contains(.message(.text(Array("over v6".utf8)))) }, "\(rec.events)")
+        ws.close()
+        #expect(rec.waitForEnd() == .closed(1000, ""))
+    }
 }

@@ -178,4 +178,45 @@ import Testing
         #expect(problem == .expired)
         #expect(detail.contains("expired"))
     }
+
+    @Test func manyConnectionsShareOneLoop() throws {
+        let server = try Server(.upgrade {
+            let r = WebSocketRecorder()
+            r.onMessage = { ws, m in ws.send(binary: m.bytes) }
+            return r
+        })
+        defer { server.stop() }
+        let loop = EventLoop(name: "test-many")
+        defer { loop.shutdown() }
+        let url = try WebSocketURL("ws://127.0.0.1:\(server.listener.port)/")
+        let clients = (0..<200).map { _ in WebSocketRecorder() }
+        let sockets = clients.map { WebSocketClient.connect(url: url, on: loop, handler: $0) }
+        for (i, rec) in clients.enumerated() {
+            #expect(rec.wait { $0.contains(.open) })
+            sockets[i].send(binary: [UInt8(i & 0xFF), UInt8(i >> 8)])
+        }
+        for (i, rec) in clients.enumerated() {
+            #expect(rec.wait { $0.contains(.message(.binary([UInt8(i & 0xFF), UInt8(i >> 8)]))) })
+        }
+        sockets.forEach { $0.close() }
+        #expect(clients.allSatisfy { $0.waitForEnd() == .closed(1000, "") })
+    }
+
+    @Test func idleConnectionDoesNotSpin() throws {
+        let server = try Server(.upgrade { WebSocketRecorder() })
+        defer { server.stop() }
+        let loop = EventLoop(name: "test-idle")
+        defer { loop.shutdown() }
+        let rec = WebSocketRecorder()
+        let ws = WebSocketClient.connect(url: try WebSocketURL("ws://127.0.0.1:\(server.listener.port)/"), on: loop, handler: rec)
+        #expect(rec.wait { $0.contains(.open) })
+        // Sample the loop's wake-up counter on the loop itself, 0.3 s apart.
+        let samples = EventLoopTests.Log()
+        loop.execute { samples.add("\(loop.wakeups)") }
+        loop.schedule(after: 0.3) { samples.add("\(loop.wakeups)") }
+        let s = samples.wait(count: 2).compactMap { Int($0) }
+        #expect(s.count == 2)
+        if s.count == 2 { #expect(s[1] - s[0] <= 3, "an idle loop sleeps in epoll_wait") }
+        ws.abort()
+    }
 }

@@ -82,12 +82,15 @@ async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cert")
     ap.add_argument("--key")
+    ap.add_argument("--host", default="127.0.0.1", help="127.0.0.1 or ::1 (loopback only)")
     args = ap.parse_args()
     ctx = None
     if args.cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.cert, args.key)
-    async with serve(handler, "127.0.0.1", 0, ssl=ctx, max_size=None, compression=None,
+    if args.host not in ("127.0.0.1", "::1"):
+        sys.exit("loopback only")
+    async with serve(handler, args.host, 0, ssl=ctx, max_size=None, compression=None,
                      ping_interval=None) as server:
         port = server.sockets[0].getsockname()[1]
         print(f"PORT {port}", flush=True)

@@ -19,5 +19,8 @@ int shim_deflateInit(z_stream *strm, int level);
 #include <openssl/x509v3.h>
 #include <openssl/err.h>
 #include <zstd.h>
+/* SSL_OP_IGNORE_UNEXPECTED_EOF (an SSL_OP_BIT macro): a TLS peer closing without
+   close_notify reads as EOF; the WebSocket layer detects truncation itself. */
+unsigned long long shim_SSL_OP_IGNORE_UNEXPECTED_EOF(void);
 
 #endif

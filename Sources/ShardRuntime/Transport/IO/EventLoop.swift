@@ -22,6 +22,8 @@ public final class EventLoop: @unchecked Sendable {
     private var registrations: [Int32: EventLoopSelectable] = [:]
     private var interests: [Int32: UInt32] = [:]
     private var stopped = false
+    /// How many times `epoll_wait` returned (tests use it to prove an idle loop sleeps).
+    private(set) var wakeups = 0
     public let name: String
     /// One read buffer per loop, shared by its connections: a read is consumed before the next.
     static let readBufferSize = 64 * 1024
@@ -38,7 +40,8 @@ public final class EventLoop: @unchecked Sendable {
         var ev = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(fd: wakeFD))
         _ = epoll_ctl(epfd, EPOLL_CTL_ADD, wakeFD, &ev)
         let started = DispatchSemaphore(value: 0)
-        let t = Thread { [unowned self] in
+        // The thread keeps its loop alive until `shutdown()` lets it finish.
+        let t = Thread { [self] in
             self.thread = pthread_self()
             started.signal()
             self.run()
@@ -87,14 +90,14 @@ public final class EventLoop: @unchecked Sendable {
         if inEventLoop {
             timers.push(entry)
         } else {
-            enqueue { [unowned self] in self.timers.push(entry) }
+            enqueue { self.timers.push(entry) }
         }
         return handle
     }
 
     /// Stops the loop thread after the queued work ran. Registered fds are not closed.
     public func shutdown() {
-        enqueue { [unowned self] in self.stopped = true }
+        enqueue { self.stopped = true }
     }
 
     static func now() -> UInt64 {
@@ -147,6 +150,7 @@ public final class EventLoop: @unchecked Sendable {
                 epoll_wait(epfd, $0.baseAddress, Int32($0.count), timeout)
             }
             if n < 0 && errno != EINTR { break }
+            wakeups &+= 1
             if n > 0 {
                 for i in 0..<Int(n) {
                     let ev = events[i]
@@ -169,6 +173,8 @@ public final class EventLoop: @unchecked Sendable {
         close(epfd)
         close(wakeFD)
     }
+
+    deinit { readBuffer.deallocate() }
 
     private func nextTimeoutMillis() -> Int32 {
         lock.lock()

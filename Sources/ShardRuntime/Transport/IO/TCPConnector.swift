@@ -4,6 +4,8 @@ import Glibc
 
 /// Opens client `StreamConnection`s: resolve (off the loop), non-blocking connect to each
 /// address in turn (IPv4 and IPv6) under one deadline, TCP_NODELAY, then the TLS handshake.
+/// Known limit (issue 2): addresses are tried one after another, not raced (no Happy
+/// Eyeballs), and there is no proxy support.
 enum TCPConnector {
     struct Address: @unchecked Sendable {
         var storage: sockaddr_storage

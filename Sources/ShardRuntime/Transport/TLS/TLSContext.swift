@@ -25,7 +25,7 @@ final class TLSContext: @unchecked Sendable {
         guard let ctx = SSL_CTX_new(method) else { throw .tlsSetupFailed("SSL_CTX_new: \(TLSContext.lastError())") }
         self.ctx = ctx
         _ = shim_SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)
-        _ = SSL_CTX_set_options(ctx, UInt64(shim_SSL_OP_NO_COMPRESSION()))
+        _ = SSL_CTX_set_options(ctx, UInt64(shim_SSL_OP_NO_COMPRESSION() | shim_SSL_OP_IGNORE_UNEXPECTED_EOF()))
         _ = shim_SSL_CTX_set_mode(ctx, Int(SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER))
         switch configuration.role {
         case .client:

@@ -3,6 +3,8 @@
 /// Reassembles fragmented messages (control frames may arrive between fragments), answers
 /// pings, runs the close handshake, validates text as UTF-8 while it arrives and turns every
 /// broken rule into a close frame with 1002 / 1007 / 1009 followed by `.fail`.
+/// No extensions are negotiated (issue 2: no permessage-deflate; Discord compresses at the
+/// transport level instead). Data frames that arrive after we sent a close are dropped.
 public struct WebSocketProtocol: Sendable {
     public enum State: Sendable, Equatable {
         case open
@@ -140,6 +142,8 @@ public struct WebSocketProtocol: Sendable {
             guard let op = fragmentOpcode else {
                 return failWith(WebSocketProtocolError("continuation frame without a message to continue"), &actions)
             }
+            // Known limit (issue 2): the total is checked when a continuation frame is complete,
+            // so up to one more frame (itself ≤ maxMessageSize) is buffered before the 1009.
             if fragments.count + frame.payload.count > maxMessageSize {
                 return failWith(WebSocketProtocolError("message over the limit \(maxMessageSize)",
                                                        closeCode: WebSocketCloseCode.messageTooBig), &actions)

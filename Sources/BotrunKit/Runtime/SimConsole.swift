@@ -1,0 +1,122 @@
+import Foundation
+import GatewaySim
+import ShardRuntime
+
+/// The `--sim` chat: reads lines (stdin or `--sim-input`), turns each into something the
+/// local gateway does, and prints what the bot posts through REST.
+final class SimConsole: @unchecked Sendable {
+    private let sim: GatewaySim
+    private let input: FileHandle
+    private let interactive: Bool
+    private let output: @Sendable (String) -> Void
+    private var channelID: String
+    private var channelName: String
+    private var userID: String
+    private var lastMessageID: [String: String] = [:]  // channel id → last message posted there
+
+    init(sim: GatewaySim, input: FileHandle, interactive: Bool,
+         output: @escaping @Sendable (String) -> Void = ScriptHost.standardOutput) {
+        self.sim = sim
+        self.input = input
+        self.interactive = interactive
+        self.output = output
+        let world = sim.world
+        channelID = world.generalChannelID
+        channelName = world.guilds[0].channels[0].name
+        userID = world.humanUser.id
+        sim.setBotMessageObserver { [output, world] message in
+            let channel = world.guilds.flatMap(\.channels).first { $0.id == message.channelID }?.name ?? message.channelID
+            let bot = world.botUser.username
+            switch message.kind {
+            case .created: output("[#\(channel)] \(bot): \(message.content)")
+            case .edited: output("[#\(channel)] \(bot) (edited): \(message.content)")
+            case .deleted: output("[#\(channel)] \(bot) deleted a message")
+            case .reacted(let emoji): output("[#\(channel)] \(bot) reacted \(emoji)")
+            }
+        }
+    }
+
+    /// Reads and applies lines until `/quit` or the end of input.
+    func run() {
+        if interactive {
+            output("botrun sim: you are \(sim.world.humanUser.username) in #\(channelName); /help lists commands, /quit ends")
+        }
+        var reader = LineReader(handle: input)
+        while let line = reader.next() {
+            do {
+                guard let command = try SimConsoleParser.parse(line) else { continue }
+                if case .quit = command { return }
+                apply(command)
+            } catch {
+                output("sim: \(error)")
+            }
+        }
+    }
+
+    private func apply(_ command: SimConsoleCommand) {
+        switch command {
+        case .message(let text):
+            if let id = sim.postUserMessage(channelID: channelID, authorID: userID, content: text) {
+                lastMessageID[channelID] = id
+            }
+        case .switchChannel(let name):
+            guard let channel = sim.world.guilds.flatMap(\.channels).first(where: { $0.name == name }) else {
+                let names = sim.world.guilds.flatMap(\.channels).map { "#" + $0.name }.joined(separator: " ")
+                return output("sim: no channel #\(name) (channels: \(names))")
+            }
+            channelID = channel.id
+            channelName = channel.name
+            output("sim: now in #\(name)")
+        case .switchUser(let name):
+            guard let member = members.first(where: { $0.username == name }) else {
+                return output("sim: no member @\(name) (members: \(members.map { "@" + $0.username }.joined(separator: " ")))")
+            }
+            userID = member.id
+            output("sim: now speaking as @\(name)")
+        case .reconnect: sim.sendReconnect()
+        case .invalidateSession(let resumable): sim.sendInvalidSession(resumable: resumable)
+        case .requestHeartbeat: sim.requestHeartbeat()
+        case .stopHeartbeatACKs: sim.setHeartbeatACKs(false)
+        case .close(let code): sim.close(code: code)
+        case .dropConnection: sim.dropConnections()
+        case .burst(let count): sim.burstMessages(count: count, channelID: channelID)
+        case .help: output(SimConsoleParser.helpText)
+        case .quit: break
+        case .editLast, .deleteLast, .react, .join, .leave:
+            // Known gap (issue 4): the local gateway has no user-side edit/delete/react/join/leave yet.
+            output("sim: this command is not available yet (issue 4)")
+        }
+    }
+
+    private var members: [SimUser] {
+        let world = sim.world
+        return [world.humanUser] + world.guilds.flatMap(\.members).map(\.user).filter { $0.id != world.humanUser.id }
+    }
+}
+
+/// Splits a file handle's bytes into lines (without the newline), reading as they arrive.
+struct LineReader {
+    private let handle: FileHandle
+    private var buffer: [UInt8] = []
+    private var atEnd = false
+
+    init(handle: FileHandle) { self.handle = handle }
+
+    mutating func next() -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                var line = Array(buffer[..<newline])
+                buffer.removeSubrange(...newline)
+                if line.last == UInt8(ascii: "\r") { line.removeLast() }
+                return String(decoding: line, as: UTF8.self)
+            }
+            if atEnd {
+                guard !buffer.isEmpty else { return nil }
+                defer { buffer.removeAll() }
+                return String(decoding: buffer, as: UTF8.self)
+            }
+            let chunk = handle.availableData
+            if chunk.isEmpty { atEnd = true } else { buffer.append(contentsOf: chunk) }
+        }
+    }
+}

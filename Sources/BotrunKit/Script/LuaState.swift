@@ -1,0 +1,195 @@
+import Foundation
+import LuaBridge
+import ShardRuntime
+
+/// What the C callbacks of one Lua state reach: the shards, the logger, stdout.
+final class ScriptBridge: @unchecked Sendable {
+    let control: any ShardControl
+    let logger: Logger
+    let output: @Sendable (String) -> Void
+    let scriptName: String
+
+    init(control: any ShardControl, logger: Logger, output: @escaping @Sendable (String) -> Void, scriptName: String) {
+        self.control = control
+        self.logger = logger
+        self.output = output
+        self.scriptName = scriptName
+    }
+
+    static func copy(_ message: String, into buffer: UnsafeMutablePointer<CChar>?, capacity: Int) {
+        guard let buffer, capacity > 0 else { return }
+        var bytes = Array(message.utf8.prefix(capacity - 1))
+        bytes.append(0)
+        bytes.withUnsafeBytes { raw in
+            UnsafeMutableRawPointer(buffer).copyMemory(from: raw.baseAddress!, byteCount: raw.count)
+        }
+    }
+
+    static func string(_ pointer: UnsafePointer<CChar>?, _ length: Int) -> String {
+        guard let pointer else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
+    }
+
+    static func bytes(_ pointer: UnsafePointer<CChar>?, _ length: Int) -> [UInt8] {
+        guard let pointer, length > 0 else { return [] }
+        return Array(UnsafeRawBufferPointer(start: pointer, count: length))
+    }
+
+    /// The C host table; `ctx` is this bridge (kept alive by the owning `LuaState`).
+    func host() -> lb_host {
+        var host = lb_host()
+        host.ctx = Unmanaged.passUnretained(self).toOpaque()
+        host.shard_info = { ctx, shard, buf, cap in
+            let bridge = Unmanaged<ScriptBridge>.fromOpaque(ctx!).takeUnretainedValue()
+            guard let info = bridge.control.info(shardID: Int(shard)) else { return -1 }
+            let json = Array(info.json.utf8)
+            if json.count <= cap, let buf {
+                json.withUnsafeBytes { UnsafeMutableRawPointer(buf).copyMemory(from: $0.baseAddress!, byteCount: json.count) }
+            }
+            return json.count
+        }
+        host.shard_command = { ctx, shard, name, json, len, err, errcap in
+            let bridge = Unmanaged<ScriptBridge>.fromOpaque(ctx!).takeUnretainedValue()
+            let error = bridge.control.command(shardID: Int(shard), name: String(cString: name!),
+                                               json: ScriptBridge.bytes(json, len))
+            guard let error else { return 0 }
+            ScriptBridge.copy(error, into: err, capacity: errcap)
+            return 1
+        }
+        host.shard_send = { ctx, shard, kind, data, len, code, reason, rlen, err, errcap in
+            let bridge = Unmanaged<ScriptBridge>.fromOpaque(ctx!).takeUnretainedValue()
+            let payload = ScriptBridge.bytes(data, len)
+            let message: ScriptOutgoingMessage = switch kind {
+            case Int32(LB_SEND_BINARY): .binary(payload)
+            case Int32(LB_SEND_PING): .ping(payload)
+            case Int32(LB_SEND_CLOSE): .close(code: Int(code), reason: ScriptBridge.string(reason, rlen))
+            default: .text(payload)
+            }
+            guard let error = bridge.control.send(shardID: Int(shard), message: message) else { return 0 }
+            ScriptBridge.copy(error, into: err, capacity: errcap)
+            return 1
+        }
+        host.log = { ctx, level, msg, len, location in
+            let bridge = Unmanaged<ScriptBridge>.fromOpaque(ctx!).takeUnretainedValue()
+            let lvl = LogLevel(rawValue: Int(level)) ?? .info
+            let at = location.map { String(cString: $0) } ?? ""
+            bridge.logger.log(lvl, ScriptBridge.string(msg, len), ["script": bridge.scriptName, "at": at])
+        }
+        host.print = { ctx, line, len in
+            let bridge = Unmanaged<ScriptBridge>.fromOpaque(ctx!).takeUnretainedValue()
+            bridge.output(ScriptBridge.string(line, len))
+        }
+        return host
+    }
+}
+
+/// One Lua state (owned by one thread at a time) over the C bridge.
+final class LuaState {
+    let raw: OpaquePointer
+    let bridge: ScriptBridge
+    let scriptName: String
+
+    init(options: ScriptOptions, bridge: ScriptBridge) throws(ScriptError) {
+        var host = bridge.host()
+        let dir = URL(fileURLWithPath: options.scriptPath).deletingLastPathComponent().path
+        var opts = lb_options(sandbox: options.sandbox ? 1 : 0, memory_limit: options.memoryLimit,
+                              time_budget: options.handlerTimeout, script_dir: nil)
+        let state: OpaquePointer? = dir.withCString { cdir in
+            opts.script_dir = cdir
+            return lb_new(&opts, &host)
+        }
+        guard let state else {
+            throw ScriptError(kind: .memory, script: bridge.scriptName, message: "cannot create a Lua state")
+        }
+        self.raw = state
+        self.bridge = bridge
+        self.scriptName = bridge.scriptName
+    }
+
+    deinit { lb_close(raw) }
+
+    var lastError: String { String(cString: lb_last_error(raw)) }
+
+    func error(_ rc: Int32) -> ScriptError {
+        let kind: ScriptError.Kind = switch rc {
+        case Int32(LB_ERR_SYNTAX): .syntax
+        case Int32(LB_ERR_FILE): .file
+        case Int32(LB_ERR_TIMEOUT): .timeout
+        case Int32(LB_ERR_MEMORY): .memory
+        default: .runtime
+        }
+        return ScriptError(kind: kind, script: scriptName, message: lastError)
+    }
+
+    func load(path: String) throws(ScriptError) {
+        let rc = lb_load_file(raw, path)
+        if rc != LB_OK { throw error(rc) }
+    }
+
+    func runMain() throws(ScriptError) {
+        let rc = lb_run_main(raw)
+        if rc != LB_OK { throw error(rc) }
+    }
+
+    func dispatch(name: String, data: [UInt8], shardID: Int, seq: Int64) -> Int32 {
+        data.withUnsafeBufferPointer { lb_dispatch(raw, name, $0.baseAddress, $0.count, Int32(shardID), seq) }
+    }
+
+    func lifecycle(_ event: ScriptLifecycleEvent, shardID: Int) -> Int32 {
+        lifecycle(handler: event.handler, argumentsJSON: event.argumentsJSON, shardID: shardID)
+    }
+
+    func lifecycle(handler: String, argumentsJSON: String?, shardID: Int) -> Int32 {
+        guard let argumentsJSON else { return lb_call_lifecycle(raw, handler, nil, 0, Int32(shardID)) }
+        return lb_call_lifecycle(raw, handler, argumentsJSON, argumentsJSON.utf8.count, Int32(shardID))
+    }
+
+    var handlerNames: [String] {
+        String(cString: lb_handler_names(raw)).split(separator: "\n").map(String.init)
+    }
+
+    /// Dispatch names (e.g. "MESSAGE_CREATE") that have a handler.
+    var dispatchEvents: Set<String> {
+        var out = Set<String>()
+        var buf = [CChar](repeating: 0, count: 128)
+        for name in handlerNames where lb_handler_to_event(name, &buf, buf.count) > 0 {
+            out.insert(buf.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+        }
+        return out
+    }
+
+    var requiredFiles: [String] {
+        String(cString: lb_required_files(raw)).split(separator: "\n").map(String.init)
+    }
+
+    func exportStore() -> [UInt8]? {
+        var len = 0
+        guard let blob = lb_store_export(raw, &len) else { return nil }
+        defer { lb_free(blob) }
+        return Array(UnsafeRawBufferPointer(start: blob, count: len))
+    }
+
+    func importStore(_ blob: [UInt8]) -> Int32 {
+        blob.withUnsafeBufferPointer { buf in
+            buf.withMemoryRebound(to: CChar.self) { lb_store_import(raw, $0.baseAddress, $0.count) }
+        }
+    }
+
+    /// Seconds from now until the earliest timer, or nil when there is none.
+    var nextTimerDelay: Double? {
+        let deadline = lb_next_deadline(raw)
+        return deadline < 0 ? nil : max(0, deadline - lb_now())
+    }
+
+    /// Runs every timer due now; reports each failure through `report`.
+    func runDueTimers(_ report: (Int32) -> Void) -> Int {
+        let now = lb_now()
+        var ran = 0
+        while true {
+            let rc = lb_run_timer(raw, now)
+            if rc == LB_NOT_FOUND { return ran }
+            ran += 1
+            if rc != LB_OK { report(rc) }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+#ifndef BOTRUN_LB_INTERNAL_H
+#define BOTRUN_LB_INTERNAL_H
+/* Internals shared by the LuaBridge C files. Functions taking a lua_State may
+   raise Lua errors unless stated otherwise; they are only called under a pcall
+   started by one of the public lb_* entry points. */
+
+#include "luabridge.h"
+#include <lua.h>
+#include <lauxlib.h>
+#include <lualib.h>
+
+#define LB_DEFAULT_MEMORY ((size_t)256 * 1024 * 1024)
+#define LB_DEFAULT_BUDGET 2.0
+#define LB_HOOK_COUNT 1000
+#define LB_JSON_MAX_DEPTH 200
+
+/* Why the current call is being aborted (uncatchable by script pcall). */
+enum { LB_ABORT_NONE = 0, LB_ABORT_TIMEOUT = 1, LB_ABORT_MEMORY = 2 };
+
+typedef struct lb_timer {
+    int64_t id;
+    double deadline;
+    double interval;   /* 0 = one-shot */
+    int shard_id;
+} lb_timer;
+
+struct lb_state {
+    lua_State *L;
+    lb_host host;
+    int sandbox;
+    size_t mem_limit, mem_used;
+    double budget;          /* seconds, <= 0 = none */
+    double deadline;        /* monotonic; 0 = no call running */
+    int aborting;           /* LB_ABORT_* */
+    char where[96];         /* last "file:line" seen by the hook */
+    char *script_dir;
+    int current_shard;
+    uint64_t handled, errors;
+    char *err;              /* last error message */
+    char *names;            /* lb_handler_names buffer */
+    char *required;         /* newline-separated list of required files */
+    size_t required_len;
+    char *scratch;          /* JSON string scratch buffer */
+    size_t scratch_cap;
+    lb_timer *timers;
+    int ntimers, timers_cap;
+    int64_t next_timer_id;
+};
+
+/* Recovers the lb_state of L (any thread of it). Never raises. */
+lb_state *lb_from(lua_State *L);
+
+/* Growable byte buffer owned by a userdata (freed by __gc on error paths). */
+typedef struct lb_buf {
+    char *p;
+    size_t len, cap;
+} lb_buf;
+/* [-0, +1, m] pushes a new empty buffer userdata and returns it. */
+lb_buf *lb_buf_push(lua_State *L);
+/* [-0, +0, m] appends bytes (raises on out-of-memory). */
+void lb_buf_add(lua_State *L, lb_buf *b, const char *s, size_t n);
+/* Takes the bytes out of b (caller frees with free); b becomes empty. Never raises. */
+char *lb_buf_steal(lb_buf *b, size_t *len);
+
+/* Runs fn under lua_pcall with a traceback message handler, budget and abort
+   handling; nargs arguments must be on the stack above fn (pushed by the caller
+   after a call to lb_prepare). Never raises. Returns LB_OK or LB_ERR_*; the
+   message is stored in S->err. The stack is restored to `base`. */
+int lb_protected(lb_state *S, int base, int nargs, int nresults);
+void lb_set_error(lb_state *S, const char *msg, size_t len);
+
+/* Sandbox and APIs; all [-0, +0, e] and run during lb_new under pcall. */
+void lb_open_sandbox(lua_State *L, lb_state *S);
+void lb_open_json(lua_State *L);
+void lb_open_shard(lua_State *L);
+void lb_open_timer(lua_State *L);
+
+/* JSON. */
+/* [-0, +1, e] decodes json[0..len) and pushes the value; raises with the byte
+   offset on malformed input or nesting deeper than LB_JSON_MAX_DEPTH. */
+void lb_json_decode(lua_State *L, const char *json, size_t len);
+/* [-0, +0, e] appends the JSON encoding of the value at idx to b; errors name the
+   offending key path (prefix = name of the value, e.g. "fields"). */
+void lb_json_encode(lua_State *L, int idx, lb_buf *b, const char *prefix);
+/* The json.null sentinel (light userdata). */
+extern const char lb_json_null_tag;
+#define LB_JSON_NULL ((void *)&lb_json_null_tag)
+
+/* "bot.lua:3" of the Lua function `level` levels up (1 = caller of the running C
+   function); empty when unknown. Never raises. */
+void lb_where(lua_State *L, int level, char *out, size_t cap);
+
+/* Lua-facing function that rethrows a pending abort: used after script pcall,
+   xpcall and coroutine.resume. [-0, +0, v] */
+int lb_abort_check(lua_State *L);
+
+#endif

@@ -1,0 +1,249 @@
+/* JSON -> Lua values, straight onto the stack (issue 5). Strings stay strings
+   (snowflake ids included), integers that fit become Lua integers, null becomes
+   json.null, nesting is limited, errors carry the byte offset. */
+#define _GNU_SOURCE
+#include "lb_internal.h"
+#include <locale.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char lb_json_null_tag = 0;
+
+typedef struct jd {
+    lua_State *L;
+    lb_state *S;
+    const char *start, *p, *end;
+} jd;
+
+/* Stack: [-0, +1, v] raises the decode error with the byte offset. */
+static void jd_fail(jd *d, const char *what) {
+    luaL_error(d->L, "JSON decode error at byte %d: %s", (int)(d->p - d->start), what);
+}
+
+static inline void jd_ws(jd *d) {
+    while (d->p < d->end && (*d->p == ' ' || *d->p == '\n' || *d->p == '\r' || *d->p == '\t'))
+        d->p++;
+}
+
+static char *jd_scratch(jd *d, size_t need) {
+    lb_state *S = d->S;
+    if (need > S->scratch_cap) {
+        size_t cap = S->scratch_cap ? S->scratch_cap : 1024;
+        while (cap < need) cap *= 2;
+        char *p = realloc(S->scratch, cap);
+        if (p == NULL) luaL_error(d->L, "not enough memory");
+        S->scratch = p;
+        S->scratch_cap = cap;
+    }
+    return S->scratch;
+}
+
+static int jd_hex4(jd *d, const char *q) {
+    if (d->end - q < 4) return -1;
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = q[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9') v |= c - '0';
+        else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
+        else return -1;
+    }
+    return v;
+}
+
+static size_t jd_utf8(char *out, unsigned cp) {
+    if (cp < 0x80) { out[0] = (char)cp; return 1; }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* [-0, +1, e] d->p is just after the opening quote. */
+static void jd_string(jd *d) {
+    const char *s = d->p;
+    const char *q = s;
+    while (q < d->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20) q++;
+    if (q < d->end && *q == '"') {
+        lua_pushlstring(d->L, s, (size_t)(q - s));
+        d->p = q + 1;
+        return;
+    }
+    /* slow path: escapes; decoded text is never longer than the source */
+    size_t prefix = (size_t)(q - s);
+    char *out = jd_scratch(d, (size_t)(d->end - s) + 4);
+    memcpy(out, s, prefix);
+    size_t n = prefix;
+    while (q < d->end && *q != '"') {
+        unsigned char c = (unsigned char)*q;
+        if (c < 0x20) { d->p = q; jd_fail(d, "control character in string"); }
+        if (c != '\\') { out[n++] = (char)c; q++; continue; }
+        if (q + 1 >= d->end) break;
+        char e = q[1];
+        q += 2;
+        switch (e) {
+        case '"': out[n++] = '"'; break;
+        case '\\': out[n++] = '\\'; break;
+        case '/': out[n++] = '/'; break;
+        case 'b': out[n++] = '\b'; break;
+        case 'f': out[n++] = '\f'; break;
+        case 'n': out[n++] = '\n'; break;
+        case 'r': out[n++] = '\r'; break;
+        case 't': out[n++] = '\t'; break;
+        case 'u': {
+            int cp = jd_hex4(d, q);
+            if (cp < 0) { d->p = q; jd_fail(d, "bad \\u escape"); }
+            q += 4;
+            unsigned code = (unsigned)cp;
+            if (code >= 0xD800 && code <= 0xDBFF) {
+                int lo = (d->end - q >= 6 && q[0] == '\\' && q[1] == 'u') ? jd_hex4(d, q + 2) : -1;
+                if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                    code = 0x10000 + ((code - 0xD800) << 10) + ((unsigned)lo - 0xDC00);
+                    q += 6;
+                } else {
+                    code = 0xFFFD; /* lone high surrogate */
+                }
+            } else if (code >= 0xDC00 && code <= 0xDFFF) {
+                code = 0xFFFD; /* lone low surrogate */
+            }
+            n += jd_utf8(out + n, code);
+            break;
+        }
+        default: d->p = q - 1; jd_fail(d, "bad escape");
+        }
+    }
+    if (q >= d->end) { d->p = d->end; jd_fail(d, "unterminated string"); }
+    lua_pushlstring(d->L, out, n);
+    d->p = q + 1;
+}
+
+static locale_t jd_c_locale;
+static pthread_once_t jd_locale_once = PTHREAD_ONCE_INIT;
+static void jd_init_locale(void) { jd_c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
+
+/* [-0, +1, e] */
+static void jd_number(jd *d) {
+    const char *s = d->p, *q = s;
+    int neg = 0, is_int = 1;
+    if (q < d->end && *q == '-') { neg = 1; q++; }
+    if (q >= d->end || *q < '0' || *q > '9') { d->p = q; jd_fail(d, "bad number"); }
+    if (*q == '0') q++;
+    else while (q < d->end && *q >= '0' && *q <= '9') q++;
+    if (q < d->end && *q == '.') {
+        is_int = 0;
+        q++;
+        if (q >= d->end || *q < '0' || *q > '9') { d->p = q; jd_fail(d, "bad number"); }
+        while (q < d->end && *q >= '0' && *q <= '9') q++;
+    }
+    if (q < d->end && (*q == 'e' || *q == 'E')) {
+        is_int = 0;
+        q++;
+        if (q < d->end && (*q == '+' || *q == '-')) q++;
+        if (q >= d->end || *q < '0' || *q > '9') { d->p = q; jd_fail(d, "bad number"); }
+        while (q < d->end && *q >= '0' && *q <= '9') q++;
+    }
+    d->p = q;
+    if (is_int) {
+        uint64_t v = 0;
+        int overflow = 0;
+        for (const char *r = s + neg; r < q; r++) {
+            unsigned digit = (unsigned)(*r - '0');
+            if (v > (UINT64_MAX - digit) / 10) { overflow = 1; break; }
+            v = v * 10 + digit;
+        }
+        if (!overflow && (neg ? v <= (uint64_t)INT64_MAX + 1 : v <= (uint64_t)INT64_MAX)) {
+            lua_pushinteger(d->L, neg ? (lua_Integer)(0 - v) : (lua_Integer)v);
+            return;
+        }
+    }
+    size_t len = (size_t)(q - s);
+    char small[64];
+    char *buf = len < sizeof small ? small : jd_scratch(d, len + 1);
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    pthread_once(&jd_locale_once, jd_init_locale);
+    lua_pushnumber(d->L, jd_c_locale ? strtod_l(buf, NULL, jd_c_locale) : strtod(buf, NULL));
+}
+
+/* Stack: [-0, +0, v] consumes `word` or raises. */
+static void jd_literal(jd *d, const char *word, size_t n) {
+    if ((size_t)(d->end - d->p) < n || memcmp(d->p, word, n) != 0) jd_fail(d, "unexpected character");
+    d->p += n;
+}
+
+/* [-0, +1, e] */
+static void jd_value(jd *d, int depth) {
+    lua_State *L = d->L;
+    jd_ws(d);
+    if (d->p >= d->end) jd_fail(d, "unexpected end of input");
+    switch (*d->p) {
+    case '{': {
+        if (depth >= LB_JSON_MAX_DEPTH) jd_fail(d, "nesting too deep");
+        luaL_checkstack(L, 4, "JSON nesting");
+        d->p++;
+        lua_createtable(L, 0, 4);
+        jd_ws(d);
+        if (d->p < d->end && *d->p == '}') { d->p++; return; }
+        for (;;) {
+            jd_ws(d);
+            if (d->p >= d->end || *d->p != '"') jd_fail(d, "expected string key");
+            d->p++;
+            jd_string(d);
+            jd_ws(d);
+            if (d->p >= d->end || *d->p != ':') jd_fail(d, "expected ':'");
+            d->p++;
+            jd_value(d, depth + 1);
+            lua_rawset(L, -3);
+            jd_ws(d);
+            if (d->p < d->end && *d->p == ',') { d->p++; continue; }
+            if (d->p < d->end && *d->p == '}') { d->p++; return; }
+            jd_fail(d, "expected ',' or '}'");
+        }
+    }
+    case '[': {
+        if (depth >= LB_JSON_MAX_DEPTH) jd_fail(d, "nesting too deep");
+        luaL_checkstack(L, 4, "JSON nesting");
+        d->p++;
+        lua_createtable(L, 4, 0);
+        jd_ws(d);
+        if (d->p < d->end && *d->p == ']') { d->p++; return; }
+        for (lua_Integer i = 1;; i++) {
+            jd_value(d, depth + 1);
+            lua_rawseti(L, -2, i);
+            jd_ws(d);
+            if (d->p < d->end && *d->p == ',') { d->p++; continue; }
+            if (d->p < d->end && *d->p == ']') { d->p++; return; }
+            jd_fail(d, "expected ',' or ']'");
+        }
+    }
+    case '"': d->p++; jd_string(d); return;
+    case 't': jd_literal(d, "true", 4); lua_pushboolean(L, 1); return;
+    case 'f': jd_literal(d, "false", 5); lua_pushboolean(L, 0); return;
+    case 'n': jd_literal(d, "null", 4); lua_pushlightuserdata(L, LB_JSON_NULL); return;
+    default:
+        if (*d->p == '-' || (*d->p >= '0' && *d->p <= '9')) { jd_number(d); return; }
+        jd_fail(d, "unexpected character");
+    }
+}
+
+/* Stack: [-0, +1, e] pushes the decoded value (see lb_internal.h). */
+void lb_json_decode(lua_State *L, const char *json, size_t len) {
+    jd d = {L, lb_from(L), json, json, json + len};
+    jd_value(&d, 0);
+    jd_ws(&d);
+    if (d.p != d.end) jd_fail(&d, "trailing characters");
+}

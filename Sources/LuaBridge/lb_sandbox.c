@@ -1,0 +1,239 @@
+/* The sandbox (issue 5): a reduced standard library, text-only load, a require
+   that finds only Lua files beside the script, print through the host, and
+   pcall/xpcall/coroutine.resume wrappers that cannot swallow an abort. */
+#include "lb_internal.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* print(...): [-0, +0, e] joins tostring of the arguments with tabs. */
+static int lb_print(lua_State *L) {
+    lb_state *S = lb_from(L);
+    int n = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        if (i > 1) luaL_addchar(&b, '\t');
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    size_t len = 0;
+    const char *line = lua_tolstring(L, -1, &len);
+    if (S->host.print) {
+        S->host.print(S->host.ctx, line, len);
+    } else {
+        fwrite(line, 1, len, stdout);
+        fputc('\n', stdout);
+        fflush(stdout);
+    }
+    return 0;
+}
+
+static void lb_note_required(lb_state *S, const char *path) {
+    size_t plen = strlen(path);
+    if (S->required) {
+        /* already listed? */
+        const char *p = S->required;
+        while ((p = strstr(p, path)) != NULL) {
+            if ((p == S->required || p[-1] == '\n') && p[plen] == '\n') return;
+            p += 1;
+        }
+    }
+    char *grown = realloc(S->required, S->required_len + plen + 2);
+    if (grown == NULL) return;
+    memcpy(grown + S->required_len, path, plen);
+    grown[S->required_len + plen] = '\n';
+    grown[S->required_len + plen + 1] = 0;
+    S->required = grown;
+    S->required_len += plen + 1;
+}
+
+const char *lb_required_files(const lb_state *S) { return S->required ? S->required : ""; }
+
+typedef struct lb_reader {
+    FILE *f;
+    char buf[4096];
+} lb_reader;
+
+static const char *lb_read_chunk(lua_State *L, void *ud, size_t *size) {
+    (void)L;
+    lb_reader *r = (lb_reader *)ud;
+    *size = fread(r->buf, 1, sizeof r->buf, r->f);
+    return *size ? r->buf : NULL;
+}
+
+/* A module name maps to <script_dir>/<name with dots as slashes>.lua; only
+   [A-Za-z0-9_-] segments separated by single dots are accepted. */
+static int lb_module_path(const lb_state *S, const char *name, char *out, size_t cap) {
+    if (S->script_dir == NULL || name[0] == 0 || name[0] == '.') return 0;
+    size_t n = strlen(name);
+    if (name[n - 1] == '.' || strstr(name, "..")) return 0;
+    char rel[256];
+    if (n >= sizeof rel) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '_' || c == '-' || c == '.';
+        if (!ok) return 0;
+        rel[i] = c == '.' ? '/' : c;
+    }
+    rel[n] = 0;
+    return snprintf(out, cap, "%s/%s.lua", S->script_dir, rel) < (int)cap;
+}
+
+/* require(name): [-0, +1, e]. Upvalue 1: the original require (unsafe mode) or nil. */
+static int lb_require(lua_State *L) {
+    lb_state *S = lb_from(L);
+    const char *name = luaL_checkstring(L, 1);
+    lua_settop(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE); /* 2 */
+    lua_getfield(L, 2, name);
+    if (lua_toboolean(L, -1)) return 1;
+    lua_pop(L, 1);
+    char path[1024];
+    lb_reader *r = (lb_reader *)lua_newuserdatauv(L, sizeof *r, 0); /* 3: reader buffer */
+    r->f = NULL;
+    if (lb_module_path(S, name, path, sizeof path)) r->f = fopen(path, "rb");
+    if (r->f == NULL) {
+        if (!lua_isnil(L, lua_upvalueindex(1))) {
+            lua_settop(L, 1);
+            lua_pushvalue(L, lua_upvalueindex(1));
+            lua_insert(L, 1);
+            lua_call(L, 1, LUA_MULTRET);
+            return lua_gettop(L);
+        }
+        return luaL_error(L, "module '%s' not found (only Lua files beside the script can be required)",
+                          name);
+    }
+    FILE *f = r->f;
+    const char *base = strrchr(path, '/');
+    char chunkname[300];
+    snprintf(chunkname, sizeof chunkname, "@%s", base ? base + 1 : path);
+    int status = lua_load(L, lb_read_chunk, r, chunkname, "t");
+    fclose(f);
+    if (status != LUA_OK) return lua_error(L);
+    lb_note_required(S, path);
+    lua_pushvalue(L, 1);
+    lua_pushstring(L, path);
+    lua_call(L, 2, 1);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushboolean(L, 1);
+    }
+    lua_pushvalue(L, -1);
+    lua_setfield(L, 2, name);
+    return 1;
+}
+
+/* load(chunk [, chunkname [, mode [, env]]]) with mode forced to "t". [-?, +?, e] */
+static int lb_load_text(lua_State *L) {
+    int n = lua_gettop(L);
+    if (n < 3) {
+        lua_settop(L, 3);
+        n = 3;
+    }
+    lua_pushliteral(L, "t");
+    lua_replace(L, 3);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* collectgarbage limited to "collect", "count" and "step". Upvalue 1: original. */
+static int lb_collectgarbage(lua_State *L) {
+    const char *opt = luaL_optstring(L, 1, "collect");
+    if (strcmp(opt, "collect") != 0 && strcmp(opt, "count") != 0 && strcmp(opt, "step") != 0)
+        return luaL_error(L, "collectgarbage('%s') is not allowed in the sandbox", opt);
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static const char lb_wrappers[] =
+    "local check, pcall, xpcall, resume, close = ...\n"
+    "_G.pcall = function(...) return check(pcall(...)) end\n"
+    "_G.xpcall = function(...) return check(xpcall(...)) end\n"
+    "coroutine.resume = function(...) return check(resume(...)) end\n"
+    "coroutine.close = function(...) return check(close(...)) end\n";
+
+/* [-0, +0, e] copies field k of the table at -1 into the table at -2. */
+static void lb_copy_field(lua_State *L, const char *k) {
+    lua_getfield(L, -1, k);
+    lua_setfield(L, -3, k);
+}
+
+/* Stack: [-0, +0, e] replaces globals as described at the top of this file. */
+void lb_open_sandbox(lua_State *L, lb_state *S) {
+    lua_pushcfunction(L, lb_print);
+    lua_setglobal(L, "print");
+
+    if (luaL_loadbufferx(L, lb_wrappers, sizeof lb_wrappers - 1, "=botrun", "t") != LUA_OK)
+        lua_error(L);
+    lua_pushcfunction(L, lb_abort_check);
+    lua_getglobal(L, "pcall");
+    lua_getglobal(L, "xpcall");
+    lua_getglobal(L, "coroutine");
+    lua_getfield(L, -1, "resume");
+    lua_getfield(L, -2, "close");
+    lua_remove(L, -3);
+    lua_call(L, 5, 0);
+
+    if (S->sandbox) lua_pushnil(L);
+    else lua_getglobal(L, "require");
+    lua_pushcclosure(L, lb_require, 1);
+    lua_setglobal(L, "require");
+    if (!S->sandbox) return;
+
+    lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE); /* loaded */
+    /* os: only time, clock, date, difftime (no execute/exit/remove/getenv...) */
+    lua_newtable(L);
+    lua_getglobal(L, "os");
+    lb_copy_field(L, "time");
+    lb_copy_field(L, "clock");
+    lb_copy_field(L, "date");
+    lb_copy_field(L, "difftime");
+    lua_pop(L, 1);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "os");
+    lua_setglobal(L, "os");
+    /* debug: only traceback */
+    lua_newtable(L);
+    lua_getglobal(L, "debug");
+    lb_copy_field(L, "traceback");
+    lua_pop(L, 1);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "debug");
+    lua_setglobal(L, "debug");
+    /* package: only loaded */
+    lua_newtable(L);
+    lua_pushvalue(L, -2);
+    lua_setfield(L, -2, "loaded");
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "package");
+    lua_setglobal(L, "package");
+    /* no io */
+    lua_pushnil(L);
+    lua_setfield(L, -2, "io");
+    lua_pushnil(L);
+    lua_setglobal(L, "io");
+    lua_pop(L, 1); /* loaded */
+
+    lua_pushnil(L);
+    lua_setglobal(L, "loadfile");
+    lua_pushnil(L);
+    lua_setglobal(L, "dofile");
+    lua_getglobal(L, "load");
+    lua_pushcclosure(L, lb_load_text, 1);
+    lua_setglobal(L, "load");
+    lua_getglobal(L, "collectgarbage");
+    lua_pushcclosure(L, lb_collectgarbage, 1);
+    lua_setglobal(L, "collectgarbage");
+    lua_getglobal(L, "string");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "dump");
+    lua_pop(L, 1);
+}

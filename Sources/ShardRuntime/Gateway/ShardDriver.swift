@@ -1,0 +1,303 @@
+import Foundation
+
+/// The I/O shell around one `GatewaySession`: performs its actions (connections, timers,
+/// identify queue, event delivery) and feeds transport callbacks back in.
+///
+/// All session access is under `lock` (recursive, so an event callback may call back into
+/// the shard). Transport callbacks and timers run on `loop`; user calls may come from any
+/// thread. Each connection gets a generation number; callbacks of replaced connections are
+/// ignored, except to finish a shutdown.
+final class ShardDriver: @unchecked Sendable {
+    struct Options: Sendable {
+        var webSocket: WebSocketOptions
+        var tls: TLSConfiguration
+        var identifyQueue: IdentifyQueue
+        var logger: Logger
+    }
+
+    let loop: EventLoop
+    let options: Options
+    private let lock = NSRecursiveLock()
+    private var session: GatewaySession
+    private let sink: @Sendable (ShardEvent) -> Void
+    private let finish: @Sendable () -> Void
+    private let clock = ContinuousClock()
+
+    private var connection: WebSocketConnection?
+    private var decompressor: GatewayDecompressor?
+    private var generation = 0
+    /// The connection being closed for a shutdown; its close completes the shutdown.
+    private var closingGeneration: Int?
+    private var timers: [SessionTimer: (id: Int, handle: Scheduled)] = [:]
+    private var timerIDs = 0
+    private var startWaiter: CheckedContinuation<Void, Error>?
+    private var finished = false
+    /// Set by the builder when the gateway URL is unusable; `start()` throws it.
+    var gatewayURLProblem: ShardStartError?
+
+    init(session: GatewaySession, loop: EventLoop, options: Options,
+         sink: @escaping @Sendable (ShardEvent) -> Void, finish: @escaping @Sendable () -> Void) {
+        self.session = session
+        self.loop = loop
+        self.options = options
+        self.sink = sink
+        self.finish = finish
+    }
+
+    var shardID: Int { session.config.shardID }
+
+    func withSession<T>(_ body: (inout GatewaySession) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&session)
+    }
+
+    // MARK: - User entry points
+
+    /// Starts the session and waits until the first connection opens (or fails).
+    func start() async throws {
+        if let problem = gatewayURLProblem { throw problem }
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
+            lock.lock()
+            defer { lock.unlock() }
+            guard session.stage == .idle else {
+                c.resume(throwing: ShardStartError(.alreadyStarted, "shard \(shardID) was already started"))
+                return
+            }
+            startWaiter = c
+            input(.start)
+        }
+    }
+
+    func command(_ payload: [UInt8]) throws(CommandError) {
+        lock.lock()
+        defer { lock.unlock() }
+        switch session.command(payload, now: clock.now) {
+        case .success(let actions): perform(actions)
+        case .failure(let error): throw error
+        }
+    }
+
+    func send(_ message: ShardMessage) throws(SendError) {
+        lock.lock()
+        defer { lock.unlock() }
+        switch session.stage {
+        case .idle, .ended, .failed, .shuttingDown: throw SendError(.sessionInactive, "shard is \(session.stage.rawValue)")
+        default: break
+        }
+        guard let connection else { throw SendError(.sending, "no open connection (shard is \(session.stage.rawValue))") }
+        switch message {
+        case .text(let text): connection.send(textBytes: Array(text.utf8))
+        case .binary(let bytes): connection.send(binary: bytes)
+        case .ping(let bytes): connection.ping(bytes)
+        case .close(let code, let reason): connection.close(code: code, reason: reason)
+        }
+    }
+
+    func shutdown(resumable: Bool) -> ResumeSession? {
+        lock.lock()
+        defer { lock.unlock() }
+        let resume = resumable ? session.resumeSession : nil
+        input(.shutdown(resumable: resumable))
+        return resume
+    }
+
+    // MARK: - Session plumbing
+
+    /// Feeds one input and performs the resulting actions. Caller holds `lock`.
+    private func input(_ input: SessionInput) {
+        perform(session.handle(input, now: clock.now))
+        afterInput(input)
+    }
+
+    private func afterInput(_ input: SessionInput) {
+        if let waiter = startWaiter {
+            switch (input, session.stage) {
+            case (.connectionOpened, _):
+                startWaiter = nil
+                waiter.resume()
+            case (.connectFailed(let reason), _):
+                startWaiter = nil
+                perform(session.handle(.shutdown(resumable: false), now: clock.now))
+                waiter.resume(throwing: ShardStartError(.establishing, reason))
+            default: break
+            }
+        }
+        if (session.stage == .ended || session.stage == .failed) && !finished {
+            finished = true
+            for (_, timer) in timers { timer.handle.cancel() }
+            timers.removeAll()
+            if let waiter = startWaiter {
+                startWaiter = nil
+                waiter.resume(throwing: ShardStartError(.establishing, "shard stopped before connecting"))
+            }
+            finish()
+        }
+    }
+
+    private func perform(_ actions: [SessionAction]) {
+        for action in actions {
+            switch action {
+            case .connect(let url): connect(url)
+            case .send(let bytes): connection?.send(textBytes: bytes)
+            case .close(let code, let reason):
+                if session.stage == .shuttingDown { closingGeneration = generation }
+                connection?.close(code: code, reason: reason)
+                connection = nil
+                decompressor = nil
+            case .startTimer(let timer, let after): startTimer(timer, after: after)
+            case .cancelTimer(let timer): timers.removeValue(forKey: timer)?.handle.cancel()
+            case .requestIdentify(let ticket):
+                let loop = self.loop
+                options.identifyQueue.enqueue(shardID: shardID) { [self] in
+                    loop.execute { [self] in locked { $0.input(.identifyGranted(ticket: ticket)) } }
+                }
+            case .emit(let event):
+                log(event)
+                sink(event)
+            }
+        }
+    }
+
+    private func locked(_ body: (ShardDriver) -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        body(self)
+    }
+
+    private func startTimer(_ timer: SessionTimer, after: Duration) {
+        timers.removeValue(forKey: timer)?.handle.cancel()
+        timerIDs += 1
+        let id = timerIDs
+        let seconds = max(0, Double(after.components.seconds) + Double(after.components.attoseconds) / 1e18)
+        let handle = loop.schedule(after: seconds) { [weak self] in
+            self?.locked { driver in
+                guard driver.timers[timer]?.id == id else { return }
+                driver.timers.removeValue(forKey: timer)
+                driver.input(.timerFired(timer))
+            }
+        }
+        timers[timer] = (id, handle)
+    }
+
+    private func connect(_ urlString: String) {
+        generation += 1
+        let gen = generation
+        let url: WebSocketURL
+        do {
+            url = try WebSocketURL(urlString)
+        } catch {
+            loop.execute { [weak self] in self?.locked { $0.input(.connectFailed(reason: "\(error)")) } }
+            return
+        }
+        decompressor = session.config.compression.makeDecompressor()
+        let handler = ConnectionHandler(driver: self, generation: gen)
+        connection = WebSocketClient.connect(url: url, options: options.webSocket, tls: options.tls, on: loop, handler: handler)
+    }
+
+    // MARK: - Transport callbacks (loop thread)
+
+    fileprivate func opened(_ gen: Int) {
+        locked { d in
+            guard gen == d.generation, d.connection != nil else { return }
+            d.input(.connectionOpened)
+        }
+    }
+
+    fileprivate func received(_ gen: Int, _ message: WebSocketMessage) {
+        locked { d in
+            guard gen == d.generation, d.connection != nil else { return }
+            var payload = message.bytes
+            if let decompressor = d.decompressor {
+                do {
+                    guard let whole = try decompressor.decompress(payload) else { return }
+                    payload = whole
+                } catch {
+                    d.input(.transportFailed(.decompression("\(error)")))
+                    return
+                }
+            }
+            let header: GatewayPayloadHeader
+            do {
+                header = try GatewayPayloadScanner.scan(payload)
+            } catch {
+                d.options.logger.warn("gateway payload ignored", ["shard": d.shardID, "error": "\(error)"])
+                return
+            }
+            d.input(.payload(header, payload))
+        }
+    }
+
+    fileprivate func ended(_ gen: Int, opened: Bool, code: UInt16?, reason: String, failure: TransportError?) {
+        locked { d in
+            if gen != d.generation || d.connection == nil {
+                // A connection we replaced or closed; only a shutdown waits for it.
+                if gen == d.closingGeneration {
+                    d.closingGeneration = nil
+                    d.perform(d.session.closeCompleted())
+                    d.afterInput(.shutdown(resumable: false))
+                }
+                return
+            }
+            d.connection = nil
+            d.decompressor = nil
+            if !opened {
+                d.input(.connectFailed(reason: failure.map { "\($0)" } ?? reason))
+            } else if case .messageTooLarge(_, let limit)? = failure {
+                d.input(.transportFailed(.messageTooLarge(limit: limit)))
+            } else if let failure {
+                d.input(.connectionClosed(code: nil, reason: "\(failure)"))
+            } else {
+                d.input(.connectionClosed(code: code == 1005 || code == 1006 ? nil : code, reason: reason))
+            }
+        }
+    }
+
+    private func log(_ event: ShardEvent) {
+        let logger = options.logger
+        switch event {
+        case .dispatch, .payload, .heartbeatAck, .hello: return
+        case .connecting(let url): logger.info("shard connecting", ["shard": shardID, "url": url])
+        case .identifying: logger.info("shard identifying", ["shard": shardID])
+        case .resuming: logger.info("shard resuming", ["shard": shardID, "seq": session.sequence ?? 0])
+        case .connected(let resumed): logger.info("shard connected", ["shard": shardID, "resumed": resumed])
+        case .reconnecting(let after): logger.info("shard reconnecting", ["shard": shardID, "after": after])
+        case .disconnected(let code, let reason):
+            logger.info("shard disconnected", ["shard": shardID, "code": code.map { "\($0)" } ?? "none", "reason": reason])
+        case .invalidSession(let resumable): logger.warn("invalid session", ["shard": shardID, "resumable": resumable])
+        case .reconnectRequested: logger.info("gateway requested reconnect", ["shard": shardID])
+        case .fatal(let error): logger.error("shard stopped", ["shard": shardID, "error": error])
+        }
+    }
+}
+
+/// Per-connection handler: tags callbacks with the connection's generation.
+private final class ConnectionHandler: WebSocketHandler {
+    let driver: ShardDriver
+    let generation: Int
+    var opened = false
+
+    init(driver: ShardDriver, generation: Int) {
+        self.driver = driver
+        self.generation = generation
+    }
+
+    func webSocketDidOpen(_ ws: WebSocketConnection) {
+        opened = true
+        driver.opened(generation)
+    }
+
+    func webSocket(_ ws: WebSocketConnection, didReceive message: WebSocketMessage) {
+        driver.received(generation, message)
+    }
+
+    func webSocket(_ ws: WebSocketConnection, didReceivePong payload: [UInt8]) {}
+
+    func webSocket(_ ws: WebSocketConnection, didCloseWith code: UInt16, reason: String) {
+        driver.ended(generation, opened: opened, code: code, reason: reason, failure: nil)
+    }
+
+    func webSocket(_ ws: WebSocketConnection, didFail error: TransportError) {
+        driver.ended(generation, opened: opened, code: nil, reason: "", failure: error)
+    }
+}

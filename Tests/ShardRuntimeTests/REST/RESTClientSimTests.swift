@@ -1,0 +1,118 @@
+import Foundation
+import GatewaySim
+import ShardRuntime
+import Testing
+
+/// The REST client against the local gateway's REST side (`GatewaySim`), issue 6.
+@Suite struct RESTClientSimTests {
+    static func withSim(tls: Bool = false, token: String? = nil, logger: Logger = Logger(level: .error),
+                        _ body: (GatewaySim, RESTClient) async throws -> Void) async throws {
+        var options = GatewaySimOptions()
+        options.tls = tls
+        let sim = GatewaySim(options: options)
+        _ = try sim.start()
+        defer { sim.stop() }
+        let loop = EventLoop(name: "rest-sim-test")
+        defer { loop.shutdown() }
+        var configuration = RESTClient.Configuration()
+        configuration.connectTimeout = 5
+        configuration.responseTimeout = 5
+        let client = try RESTClient(token: Token(token ?? sim.token), baseURL: sim.apiBaseURL,
+                                    tls: .client(caFile: sim.caFile), loop: loop, configuration: configuration, logger: logger)
+        defer { client.shutdown() }
+        try await body(sim, client)
+    }
+
+    @Test func replyEditReactDeleteFlow() async throws {
+        try await Self.withSim { sim, client in
+            let seen = LockedLines()
+            sim.setBotMessageObserver { message in seen.append("\(message.kind) \(message.channelID) \(message.content)") }
+            let channel = sim.world.generalChannelID
+            let created = try await client.createMessage(channelID: channel, ["content": "pong"])
+            let id = try #require(created["id"]?.stringValue)
+            #expect(created["content"]?.stringValue == "pong")
+            let edited = try await client.editMessage(channelID: channel, messageID: id, ["content": "pong!"])
+            #expect(edited["content"]?.stringValue == "pong!")
+            try await client.createReaction(channelID: channel, messageID: id, emoji: "👍")
+            try await client.deleteMessage(channelID: channel, messageID: id)
+            #expect(RESTPeer.waitUntil(timeout: 5) { seen.all().count == 4 })
+            let kinds = seen.all()
+            #expect(kinds.first == "created \(channel) pong")
+            #expect(kinds.dropFirst().first == "edited \(channel) pong!")
+            #expect(kinds.contains { $0.hasPrefix("reacted") } && kinds.last?.hasPrefix("deleted") == true)
+        }
+    }
+
+    @Test func emptyMessageIsA400WithDiscordsErrorShape() async throws {
+        try await Self.withSim { sim, client in
+            do throws(RESTError) {
+                _ = try await client.createMessage(channelID: sim.world.generalChannelID, ["content": ""])
+                Issue.record("expected 400")
+            } catch {
+                #expect(error.status == 400 && error.kind == .http)
+                #expect(error.code != nil && error.message != nil)
+            }
+        }
+    }
+
+    @Test func gatewayBotFromTheSim() async throws {
+        try await Self.withSim { sim, client in
+            let info = try await client.getGatewayBot()
+            #expect(info.url == sim.gatewayURL)
+            #expect(info.sessionStartLimit.maxConcurrency == 1)
+        }
+    }
+
+    @Test func burstOf50UnderTheSimsRateLimitGetsNo429() async throws {
+        let lines = LockedLines()
+        try await Self.withSim(logger: Logger(level: .debug, sink: { lines.append($0) })) { sim, client in
+            sim.setRESTRateLimit(RESTRateLimit(limit: 5, window: 0.1))
+            let channel = sim.world.generalChannelID
+            let start = Date()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<50 {
+                    group.addTask { _ = try await client.createMessage(channelID: channel, ["content": .string("m\(i)")]) }
+                }
+                try await group.waitForAll()
+            }
+            // Every 429 the client sees is logged ("rest rate limited ..."); there must be none.
+            #expect(!lines.all().contains { $0.contains("rate limited") }, "\(lines.all())")
+            #expect(Date().timeIntervalSince(start) >= 0.9)
+        }
+    }
+
+    @Test func tooManyRequestsFromTheSimIsRetried() async throws {
+        let lines = LockedLines()
+        try await Self.withSim(logger: Logger(level: .info, sink: { lines.append($0) })) { sim, client in
+            let channel = sim.world.generalChannelID
+            // A first client used the bucket up; ours does not know yet and gets a 429.
+            sim.setRESTRateLimit(RESTRateLimit(limit: 1, window: 0.3))
+            let other = try RESTClient(token: Token(sim.token), baseURL: sim.apiBaseURL, loop: client.loop)
+            defer { other.shutdown() }
+            _ = try await other.createMessage(channelID: channel, ["content": "first"])
+            let message = try await client.createMessage(channelID: channel, ["content": "second"])
+            #expect(message["content"]?.stringValue == "second")
+            #expect(lines.all().filter { $0.contains("rest rate limited, retrying") }.count == 1)
+        }
+    }
+
+    @Test func wrongTokenIs401Once() async throws {
+        try await Self.withSim(token: "WRONG.token.value") { sim, client in
+            do throws(RESTError) {
+                _ = try await client.createMessage(channelID: sim.world.generalChannelID, ["content": "hi"])
+                Issue.record("expected 401")
+            } catch {
+                #expect(error.status == 401 && error.kind == .http)
+                #expect(!error.description.contains("WRONG"))
+            }
+        }
+    }
+
+    @Test func tlsTrustSharedWithTheGateway() async throws {
+        try await Self.withSim(tls: true) { sim, client in
+            #expect(sim.apiBaseURL.hasPrefix("https://"))
+            let info = try await client.getGatewayBot()
+            #expect(info.url.hasPrefix("wss://"))
+        }
+    }
+}
