@@ -27,8 +27,8 @@
  * /gateway/bot says max_concurrency = max(16, shards), so an identify queue that follows it
  * lets every shard identify at once (the idle scenario measures memory, not the queue).
  *
- * --shards N (no traffic): waits until N connections have identified, prints
- * {"identified": N}, then just serves heartbeats until SIGTERM (idle RSS scenario).
+ * --shards N (no traffic): prints {"identified": k} as each connection identifies and serves
+ * heartbeats until SIGTERM (idle RSS scenario).
  *
  * Build: cc -O2 -o loadgen loadgen.c -lz -lcrypto
  */
@@ -340,8 +340,8 @@ static void on_ws_text(Conn *c, char *json) {
                   c->shard_id, c->shard_total, (unsigned)getpid(), (unsigned)c->fd, port, opt_guild_id);
         send_compressed(c, &c->out, guild_payload, strlen(guild_payload));
         c->identified = 1;
-        if (idle_mode && ++identified_total == opt_shards) {
-            printf("{\"identified\":%d}\n", identified_total);
+        if (idle_mode) { /* progress: one line per identified shard */
+            printf("{\"identified\":%d}\n", ++identified_total);
             fflush(stdout);
         }
     } else if (op == 6) {

@@ -184,7 +184,8 @@ def markdown(scenarios, results, idle, reload, micro, status, machine, command, 
         first = next((r for r in idle if "error" not in r and r["shards"] == 1), None)
         for r in idle:
             if "error" in r:
-                L.append(f"| {r.get('shards', '?')} | failed: {r['error']} | | | |")
+                rss = f"{r['rss'] / 1e6:.1f} with {r['identified']} identified" if r.get("rss") else "–"
+                L.append(f"| {r.get('shards', '?'):,} | {rss} | – | – | {r['error']} |")
                 continue
             per = (f"{(r['rss'] - first['rss']) / (r['shards'] - 1) / 1024:.0f}"
                    if first and r["shards"] > 1 else "–")
