@@ -7,10 +7,15 @@
  * minimal validating JSON tokenizer that touches every byte (strings with escapes, numbers,
  * literals, nesting) and finds d.content, as a handler reading msg.content would.
  * No tree is built: this is a lower bound on the work any client must do per event.
- * (The project's LuaBridge decoder is not on main yet, issue 7: use it here once it is.)
  *
- * Prints one JSON line: events/s for inflate+decode and MB/s for inflate alone.
+ * Built with -DFLOOR_LUABRIDGE (and the C files of Sources/LuaBridge), a third pass measures what botrun
+ * must do at least: inflate, then the project's LuaBridge decoder turns `d` into Lua tables
+ * and calls on_message_create(msg) (reads msg.content) / on_guild_create(guild) in a
+ * sandboxed state with its time budget, all on one thread, without sockets or WebSocket.
+ *
+ * Prints one JSON line: events/s for inflate+scan (and inflate+LuaBridge), MB/s for inflate alone.
  * Build: cc -O2 -o floor floor.c -lz
+ *        with LuaBridge: see scripts/bench (adds -DFLOOR_LUABRIDGE, the LuaBridge C files, liblua5.4)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +23,13 @@
 #include <string.h>
 #include <time.h>
 #include <zlib.h>
+#ifdef FLOOR_LUABRIDGE
+#include "luabridge.h"
+static const char *handlers =
+    "n = 0\n"
+    "function on_message_create(msg) local c = msg.content; n = n + #c end\n"
+    "function on_guild_create(guild) local id = guild.id; n = n + 1 end\n";
+#endif
 
 static double now_s(void) {
     struct timespec ts;
@@ -143,11 +155,22 @@ int main(int argc, char **argv) {
     deflateEnd(&z);
     unsigned char *out = malloc(max_raw + 1);
 
-    /* Timed: passes over the whole stream until min_seconds, one inflate context per pass. */
-    long events = 0, passes = 0;
+    /* Timed: passes over the whole stream until min_seconds, one inflate context per pass.
+     * decode 0: inflate only; 1: inflate + JSON scan; 2: inflate + LuaBridge dispatch. */
+    long events = 0, passes = 0, lua_events = 0;
     size_t checksum = 0;
-    double inflate_time = 0, t0 = now_s(), t;
-    for (int decode = 0; decode < 2; decode++) {
+    double inflate_time = 0, t0 = now_s(), t = t0, scan_end = t0, lua_seconds = 0;
+    int phases = 2;
+#ifdef FLOOR_LUABRIDGE
+    phases = 3;
+    lb_options opts = {1, 0, 0, NULL};
+    lb_state *S = lb_new(&opts, NULL);
+    if (!S || lb_load_buffer(S, handlers, strlen(handlers), "floor.lua") != LB_OK || lb_run_main(S) != LB_OK) {
+        fprintf(stderr, "luabridge: %s\n", S ? lb_last_error(S) : "no state");
+        return 1;
+    }
+#endif
+    for (int decode = 0; decode < phases; decode++) {
         double start = now_s();
         long pass_events = 0;
         do {
@@ -160,7 +183,17 @@ int main(int argc, char **argv) {
                 size_t got = max_raw - in.avail_out;
                 if ((r != Z_OK && r != Z_BUF_ERROR) || in.avail_in) { fprintf(stderr, "inflate failed at %d\n", i); return 1; }
                 out[got] = 0;
-                if (decode) {
+                if (decode == 2) {
+#ifdef FLOOR_LUABRIDGE
+                    /* {"op":0,"s":N,"t":"NAME","d":{...}} as bench/traffic.py writes it */
+                    char name[64] = "";
+                    const char *tp = strstr((char *)out, "\"t\":\""), *dp = strstr((char *)out, ",\"d\":");
+                    if (!tp || !dp || sscanf(tp + 5, "%63[^\"]", name) != 1) { fprintf(stderr, "payload %d: no t/d\n", i); return 1; }
+                    const uint8_t *d = (const uint8_t *)dp + 5;
+                    size_t dlen = got - (d - out) - 1; /* drop the payload's closing brace */
+                    if (lb_dispatch(S, name, d, dlen, 0, i) != LB_OK) { fprintf(stderr, "luabridge: %s\n", lb_last_error(S)); return 1; }
+#endif
+                } else if (decode) {
                     content_at = NULL; content_len = 0;
                     const unsigned char *e = value(ws(out), 0, 0);
                     if (!e || *ws(e)) { fprintf(stderr, "invalid JSON in payload %d\n", i); return 1; }
@@ -171,16 +204,19 @@ int main(int argc, char **argv) {
             }
             inflateEnd(&in);
             pass_events += n;
-            if (decode) passes++;
+            if (decode == 1) passes++;
             t = now_s();
         } while (t - start < min_seconds / 2);
-        if (decode) events = pass_events; else inflate_time = (t - start) / (pass_events / n);
-        if (decode) t0 = start;
+        if (decode == 0) inflate_time = (t - start) / (pass_events / n);
+        if (decode == 1) { events = pass_events; t0 = start; scan_end = t; }
+        if (decode == 2) { lua_events = pass_events; lua_seconds = t - start; }
     }
-    double secs = t - t0;
+    double secs = scan_end - t0;
     printf("{\"events\":%ld,\"seconds\":%.6f,\"events_per_s\":%.1f,\"decode_mb_per_s\":%.1f,"
-           "\"inflate_mb_per_s\":%.1f,\"compressed_bytes\":%zu,\"raw_bytes\":%zu,\"checksum\":%zu}\n",
+           "\"inflate_mb_per_s\":%.1f,\"compressed_bytes\":%zu,\"raw_bytes\":%zu,\"checksum\":%zu",
            events, secs, events / secs, raw_total * (double)passes / secs / 1e6,
            raw_total / inflate_time / 1e6, ctotal, raw_total, checksum);
+    if (lua_events) printf(",\"lua_events_per_s\":%.1f", lua_events / lua_seconds);
+    printf("}\n");
     return 0;
 }

@@ -308,7 +308,8 @@ def main():
             if s["kind"] in ("throughput", "guild"):
                 res = run_floor(s)
                 results[s["name"]]["floor"].append(res)
-                log(f"bench: {s['name']} run {r + 1}: floor {res['events_per_s']:.0f} events/s")
+                log(f"bench: {s['name']} run {r + 1}: floor {res['events_per_s']:.0f} events/s"
+                    + (f", LuaBridge floor {res['lua_events_per_s']:.0f} events/s" if "lua_events_per_s" in res else ""))
 
     idle, reload = [], []
     if not status["botrun"]:
