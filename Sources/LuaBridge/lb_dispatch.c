@@ -138,7 +138,7 @@ static int lb_run_call(lb_state *S, lb_call_args *a) {
     lua_pushlightuserdata(L, a);
     S->current_shard = a->shard_id;
     int rc = lb_protected(S, base, 1, 0);
-    S->current_shard = 0;
+    S->current_shard = S->default_shard;
     if (!a->found && rc == LB_OK) return LB_NOT_FOUND;
     S->handled++;
     if (rc != LB_OK) S->errors++;

@@ -35,6 +35,7 @@ struct lb_state {
     char where[96];         /* last "file:line" seen by the hook */
     char *script_dir;
     int current_shard;
+    int default_shard;      /* current_shard outside handlers */
     uint64_t handled, errors;
     char *err;              /* last error message */
     char *names;            /* lb_handler_names buffer */

@@ -73,11 +73,20 @@ static size_t jd_utf8(char *out, unsigned cp) {
     return 4;
 }
 
-/* [-0, +1, e] d->p is just after the opening quote. */
+/* 1 for the bytes that end the fast string scan: '"', '\\' and controls. */
+static const unsigned char jd_stop[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1,
+};
+
+/* Stack: [-0, +1, e] d->p is just after the opening quote. */
 static void jd_string(jd *d) {
     const char *s = d->p;
     const char *q = s;
-    while (q < d->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20) q++;
+    while (d->end - q >= 4 && !jd_stop[(unsigned char)q[0]] && !jd_stop[(unsigned char)q[1]] &&
+           !jd_stop[(unsigned char)q[2]] && !jd_stop[(unsigned char)q[3]])
+        q += 4;
+    while (q < d->end && !jd_stop[(unsigned char)*q]) q++;
     if (q < d->end && *q == '"') {
         lua_pushlstring(d->L, s, (size_t)(q - s));
         d->p = q + 1;

@@ -1,4 +1,4 @@
-/* The sandbox (issue 5): a reduced standard library, text-only load, a require
+/* The sandbox (issue 5): a reduced standard library, no __gc metamethods, text-only load, a require
    that finds only Lua files beside the script, print through the host, and
    pcall/xpcall/coroutine.resume wrappers that cannot swallow an abort. */
 #include "lb_internal.h"
@@ -153,6 +153,23 @@ static int lb_collectgarbage(lua_State *L) {
     return lua_gettop(L);
 }
 
+/* setmetatable refusing __gc: Lua runs finalizers with hooks off, so a runaway
+   finalizer could not be stopped by the time budget. Upvalue 1: the original.
+   Stack: [-2, +1, e] */
+static int lb_setmetatable(lua_State *L) {
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "__gc metamethods are not allowed in the sandbox");
+        lua_pop(L, 1);
+    }
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, 1);
+    return 1;
+}
+
 static const char lb_wrappers[] =
     "local check, pcall, xpcall, resume, close = ...\n"
     "_G.pcall = function(...) return check(pcall(...)) end\n"
@@ -167,6 +184,9 @@ static void lb_copy_field(lua_State *L, const char *k) {
 }
 
 /* Stack: [-0, +0, e] replaces globals as described at the top of this file. */
+/* In --unsafe mode (issue 5) nothing below the wrappers is applied: os.getenv can
+   read DISCORD_TOKEN from the environment, and a runaway __gc finalizer cannot be
+   stopped (Lua runs finalizers with hooks off). */
 void lb_open_sandbox(lua_State *L, lb_state *S) {
     lua_pushcfunction(L, lb_print);
     lua_setglobal(L, "print");
@@ -229,6 +249,9 @@ void lb_open_sandbox(lua_State *L, lb_state *S) {
     lua_getglobal(L, "load");
     lua_pushcclosure(L, lb_load_text, 1);
     lua_setglobal(L, "load");
+    lua_getglobal(L, "setmetatable");
+    lua_pushcclosure(L, lb_setmetatable, 1);
+    lua_setglobal(L, "setmetatable");
     lua_getglobal(L, "collectgarbage");
     lua_pushcclosure(L, lb_collectgarbage, 1);
     lua_setglobal(L, "collectgarbage");

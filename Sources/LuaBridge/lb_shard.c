@@ -19,6 +19,8 @@ typedef struct command_spec {
     field_spec fields[8];
 } command_spec;
 
+/* Unknown fields are refused (to catch typos); a field Discord adds later needs
+   an entry here (issue 5). */
 static const command_spec lb_commands[] = {
     {"update_presence",
      {{"since", T_INTEGER | T_NULL, 0}, {"activities", T_ARRAY, 0}, {"status", T_STRING, 0},
@@ -332,7 +334,7 @@ static int lb_log(lua_State *L) {
     }
     char where[128];
     lb_where(L, 1, where, sizeof where);
-    if (S->host.log) S->host.log(S->host.ctx, level, b->p ? b->p : "", b->len, where);
+    if (S->host.log) S->host.log(S->host.ctx, level, b->p ? b->p : "", b->len, where, S->current_shard);
     else fprintf(stderr, "%.*s (%s)\n", (int)b->len, b->p ? b->p : "", where);
     return 0;
 }

@@ -25,7 +25,7 @@ static void st_warn(st_enc *e, const char *what) {
     lb_state *S = lb_from(e->L);
     char msg[400];
     int n = snprintf(msg, sizeof msg, "store: skipped %s (%s)", e->path, what);
-    if (S->host.log) S->host.log(S->host.ctx, LB_LOG_WARN, msg, (size_t)n, "");
+    if (S->host.log) S->host.log(S->host.ctx, LB_LOG_WARN, msg, (size_t)n, "", -1);
     else fprintf(stderr, "%s\n", msg);
 }
 

@@ -120,7 +120,7 @@ int lb_run_timer(lb_state *S, double now) {
     lua_pushlightuserdata(L, &fired);
     S->current_shard = fired.shard_id;
     int rc = lb_protected(S, base, 1, 0);
-    S->current_shard = 0;
+    S->current_shard = S->default_shard;
     S->handled++;
     if (rc != LB_OK) S->errors++;
     return rc;

@@ -21,7 +21,8 @@ import Testing
             #expect(mine == mine.sorted() && mine.count == 250)
         }
         #expect(seqs.allSatisfy { $0[1] == $0[2] })
-        #expect(host.stats.eventsHandled == 500)
+        #expect(waitUntil { host.stats.eventsHandled == 500 })
+        #expect(host.stats.luaMemoryBytes > 0)
     }
 
     @Test func wantedEventsComeFromDefinedHandlers() throws {
@@ -30,6 +31,7 @@ import Testing
         try dir.write("function on_ready() end\nfunction on_message_create() end\nfunction on_shard_resumed() end\nfunction helper() end")
         let host = try makeHost(dir, LineCollector())
         #expect(host.wantedEvents == ["READY", "MESSAGE_CREATE"])
+        #expect(host.handlerNames == ["on_message_create", "on_ready", "on_shard_resumed"])
     }
 
     @Test func handlerErrorIsLoggedCountedAndNextEventProceeds() throws {
@@ -46,6 +48,7 @@ import Testing
         #expect(waitUntil { host.stats.handlerErrors == 1 && host.stats.eventsHandled == 2 })
         let record = logs.lines.first { $0.contains("handler failed") } ?? ""
         #expect(record.contains("bot.lua:2: bad") && record.contains("seq=1") && record.contains("event=X"))
+        #expect(record.contains("shard=0"))
     }
 
     @Test func runawayHandlerIsStoppedAndTheHostGoesOn() throws {
@@ -107,6 +110,18 @@ import Testing
         #expect(control.commands.count == 1)
         #expect(control.commands.first?.shardID == 1 && control.commands.first?.json == #"{"status":"idle"}"#)
         #expect(control.sends.first?.shardID == 1 && control.sends.first?.message == .ping(Array("x".utf8)))
+    }
+
+    @Test func logRecordsCarryShardAndScriptLine() throws {
+        let dir = try ScriptDir()
+        defer { dir.cleanup() }
+        try dir.write("function on_x()\n  log.warn('careful', 1)\nend")
+        let logs = LineCollector()
+        let host = try makeHost(dir, LineCollector(), logs: logs)
+        host.start()
+        defer { host.stop() }
+        host.deliver(.dispatch(shardID: 2, seq: 1, name: "X", data: []))
+        #expect(logs.wait { $0.contains("warn careful 1 shard=2 script=bot.lua at=bot.lua:2") }, "\(logs.lines)")
     }
 
     @Test func timersRunOnTheScriptThreadInOrder() throws {

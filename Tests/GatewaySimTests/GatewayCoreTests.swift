@@ -131,3 +131,23 @@ struct GatewayCoreTests {
         #expect(record?.target == "/?v=10&encoding=json")
     }
 }
+
+@Suite("Gateway core: heartbeat enforcement")
+struct HeartbeatEnforcementTests {
+    @Test func silentConnectionIsClosedAfterTheTimeout() {
+        var driver = CoreDriver { $0.heartbeatIntervalMS = 1000; $0.heartbeatTimeoutFactor = 1.5 }
+        driver.open(1)
+        #expect(driver.core.enforceHeartbeats(now: 1.0).isEmpty)
+        driver.now = 1.0
+        _ = driver.send(1, #"{"op":1,"d":null}"#)
+        #expect(driver.core.enforceHeartbeats(now: 2.4).isEmpty, "the beat at 1.0 moved the deadline")
+        #expect(driver.core.enforceHeartbeats(now: 2.6).closeCode(1) == 4009)
+        #expect(driver.core.enforceHeartbeats(now: 9).isEmpty, "closed once")
+    }
+
+    @Test func enforcementIsOffByDefault() {
+        var driver = CoreDriver()
+        driver.open(1)
+        #expect(driver.core.enforceHeartbeats(now: 1_000).isEmpty)
+    }
+}

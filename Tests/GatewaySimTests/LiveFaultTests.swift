@@ -130,3 +130,20 @@ struct LiveFaultTests {
         }
     }
 }
+
+@Suite("GatewaySim live: heartbeat enforcement")
+struct LiveHeartbeatEnforcementTests {
+    @Test func clientThatNeverBeatsIsClosedWith4009() throws {
+        var options = GatewaySimOptions()
+        options.heartbeatIntervalMS = 100
+        options.heartbeatTimeoutFactor = 2
+        let sim = GatewaySim(options: options)
+        try sim.start()
+        defer { sim.stop() }
+        let client = try LiveClient(url: sim.gatewayURL)
+        #expect(client.waitFor(op: 10))
+        #expect(client.wait { _, ended in ended })
+        #expect(client.serverCloseCode == 4009)
+        #expect(sim.recorder.connections.first?.serverCloseCode == 4009)
+    }
+}

@@ -91,6 +91,10 @@ struct PythonPeerTests {
             let result = try peer("identify", sim)
             #expect(result["ready_s"] as? Int == 1)
             #expect(result["ack_op"] as? Int == 11)
+            // REST over the same TLS port, verified against the same CA.
+            let rest = try peer("rest", sim)
+            #expect(rest["post_status"] as? Int == 200)
+            #expect((rest["event"] as? [String: Any])?["content"] as? String == "hello from rest")
         }
     }
 

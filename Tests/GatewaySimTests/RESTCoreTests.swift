@@ -132,3 +132,39 @@ struct RESTCoreTests {
         #expect(driver.core.handle(request(driver, "GET", "/users/@me"), now: 5.5).response.status == 200)
     }
 }
+
+@Suite("REST core: listing, typing, 405")
+struct RESTExtraTests {
+    func request(_ driver: CoreDriver, _ method: String, _ target: String, body: String = "") -> HTTPRequest {
+        HTTPRequest(method: method, target: "/api/v10" + target, headers: [("Authorization", "Bot " + driver.token)],
+                    body: Array(body.utf8))
+    }
+
+    @Test func listsChannelMessagesNewestFirstWithLimit() throws {
+        var driver = CoreDriver()
+        let channel = driver.core.world.generalChannelID
+        for n in 0..<3 {
+            _ = driver.core.postUserMessage(channelID: channel, authorID: "1100000000000000002", content: "m\(n)")
+        }
+        let response = driver.core.handle(request(driver, "GET", "/channels/\(channel)/messages?limit=2"), now: 0).response
+        let list = try JSONSerialization.jsonObject(with: Data(response.body)) as? [[String: Any]]
+        #expect(list?.map { $0["content"] as? String } == ["m2", "m1"])
+    }
+
+    @Test func typingDispatchesTypingStartToSessionsWithTheIntent() {
+        var driver = CoreDriver()
+        _ = driver.identify(1, intents: GatewayIntents.guilds | GatewayIntents.guildMessageTyping)
+        _ = driver.identify(2, intents: GatewayIntents.guilds)
+        let outcome = driver.core.handle(request(driver, "POST", "/channels/\(driver.core.world.generalChannelID)/typing"),
+                                         now: 0)
+        #expect(outcome.response.status == 204)
+        #expect(outcome.actions.events(1) == ["TYPING_START"])
+        #expect(outcome.actions.events(2).isEmpty)
+    }
+
+    @Test func wrongMethodOnAKnownRouteIs405AndUnknownRouteIs404() {
+        var driver = CoreDriver()
+        #expect(driver.core.handle(request(driver, "DELETE", "/users/@me"), now: 0).response.status == 405)
+        #expect(driver.core.handle(request(driver, "GET", "/nothing/here"), now: 0).response.status == 404)
+    }
+}

@@ -127,3 +127,30 @@ struct SessionReplayTests {
         #expect(actions.payloads(1).last?["t"] as? String == "GUILD_CREATE")
     }
 }
+
+@Suite("Gateway core: invalid session true")
+struct InvalidSessionResumableTests {
+    @Test func resumableInvalidSessionAllowsResumeOnTheSameSocket() {
+        var driver = CoreDriver()
+        let session = driver.identify(1)
+        let invalid = driver.core.sendInvalidSession(resumable: true)
+        #expect(invalid.payloads(1).first?["d"] as? Bool == true)
+        let resume = #"{"op":6,"d":{"token":"\#(driver.token)","session_id":"\#(session)","seq":2}}"#
+        #expect(driver.send(1, resume).events(1) == ["RESUMED"])
+    }
+}
+
+@Suite("Gateway core: session expiry fault")
+struct SessionExpiryTests {
+    @Test func expiredDetachedSessionCannotResume() {
+        var driver = CoreDriver()
+        let detached = driver.identify(1)
+        _ = driver.identify(2)
+        driver.core.connectionEnded(1)
+        #expect(driver.core.expireDetachedSessions() == 1)
+        #expect(driver.core.sessionIDs.count == 1, "the live session stays")
+        driver.open(3)
+        let resume = #"{"op":6,"d":{"token":"\#(driver.token)","session_id":"\#(detached)","seq":2}}"#
+        #expect(driver.send(3, resume).payloads(3).first?["d"] as? Bool == false)
+    }
+}

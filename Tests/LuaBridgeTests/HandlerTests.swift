@@ -97,3 +97,13 @@ import Testing
         #expect(lua.recorder.prints == ["1000"])
     }
 }
+
+@Suite struct FinalizerTests {
+    /// Lua runs finalizers with hooks off, so the budget could not stop one: refused.
+    @Test func gcMetamethodsAreRefusedInTheSandbox() {
+        let lua = LuaTestState()
+        let (rc, msg) = lua.eval("setmetatable({}, {__gc = function() while true do end end})")
+        #expect(rc == LB_ERR_RUNTIME && msg.contains("__gc metamethods are not allowed"))
+        #expect(lua.eval("return getmetatable(setmetatable({}, {__index = {a = 1}})).__index.a").1 == "1")
+    }
+}

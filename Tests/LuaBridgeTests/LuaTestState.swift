@@ -23,7 +23,7 @@ final class LuaTestState {
             let r = Unmanaged<HostRecorder>.fromOpaque(ctx!).takeUnretainedValue()
             r.prints.append(LuaTestState.string(line, len))
         }
-        host.log = { ctx, level, msg, len, location in
+        host.log = { ctx, level, msg, len, location, _ in
             let r = Unmanaged<HostRecorder>.fromOpaque(ctx!).takeUnretainedValue()
             r.logs.append((level, LuaTestState.string(msg, len), String(cString: location!)))
         }

@@ -49,6 +49,15 @@ import Testing
         #expect(lua.recorder.commands[1].shard == 1)
     }
 
+    @Test func defaultShardOutsideHandlersIsConfigurable() {
+        let lua = LuaTestState()
+        lb_set_default_shard(lua.state, 5)
+        lua.load("shard.command('update_presence', {status = 'idle'})\nfunction on_x() shard.command('update_presence', {status = 'dnd'}) end")
+        #expect(lua.dispatch("X", "{}", shard: 2) == LB_OK)
+        #expect(lua.eval("return shard.command('update_presence', {status = 'online'})").1 == "true")
+        #expect(lua.recorder.commands.map(\.shard) == [5, 2, 5])
+    }
+
     @Test func commandHostErrorIsReturned() {
         let lua = LuaTestState()
         lua.recorder.commandError = "session inactive"

@@ -14,6 +14,7 @@ Behaviour:
         over the limit -> 429 with retry_after (counted as a violation)
   POST /api/v10/limited/<n>             -> the first <n> requests on this path get 429
         retry_after=--retry-after (body and headers), then 200
+  ANY  /api/v10/flaky/<n>               -> the first <n> requests on this path get 502, then 200
   GET  /api/v10/chunked                 -> 200 with a chunked JSON body
   GET  /api/v10/slow                    -> 200 after 3 s (for time-outs)
   GET  /api/v10/drop                    -> 200 (keep-alive), then the connection is dropped 0.2 s later
@@ -101,6 +102,14 @@ class Handler(BaseHTTPRequestHandler):
             return
         if self.command == "GET" and path == "/api/v10/close":
             return self.reply(200, {"closed": True}, close=True)
+        m = re.fullmatch(r"/api/v10/flaky/(\d+)", path)
+        if m:
+            with LOCK:
+                seen = STATE["limited"].get(path, 0)
+                STATE["limited"][path] = seen + 1
+            if seen < int(m.group(1)):
+                return self.reply(502, {"message": "Bad Gateway", "code": 0})
+            return self.reply(200, {"ok": True, "attempts": seen + 1})
         m = re.fullmatch(r"/api/v10/limited/(\d+)", path)
         if m and self.command == "POST":
             with LOCK:

@@ -271,8 +271,9 @@ final class BotRuntime: @unchecked Sendable {
         let interactive = options.simInput == nil && isatty(STDIN_FILENO) == 1
         let thread = Thread { [self] in
             allConnected.wait()
-            SimConsole(sim: sim, input: input, interactive: interactive, output: output).run()
-            drain(sim: sim)
+            SimConsole(sim: sim, input: input, interactive: interactive, output: output,
+                       settle: { [self] in drain(sim: sim, timeout: 2) }).run()
+            drain(sim: sim, timeout: 10)
             requestStop(.cleanStop)
         }
         thread.name = "sim-console"
@@ -281,8 +282,8 @@ final class BotRuntime: @unchecked Sendable {
 
     /// Waits (bounded) until each shard has seen the last event the local gateway sent and
     /// every script has handled what it was given, including events caused by its own replies.
-    private func drain(sim: GatewaySim) {
-        let deadline = Date(timeIntervalSinceNow: 10)
+    private func drain(sim: GatewaySim, timeout: Double) {
+        let deadline = Date(timeIntervalSinceNow: timeout)
         while Date() < deadline {
             for host in hosts { _ = host.waitUntilIdle(timeout: deadline.timeIntervalSinceNow) }
             let sent = sim.recorder.deliveredSequences.values.compactMap(\.last).max() ?? 0
@@ -290,7 +291,7 @@ final class BotRuntime: @unchecked Sendable {
             if seen >= Int64(sent) && hosts.allSatisfy({ $0.waitUntilIdle(timeout: 0) }) { return }
             Thread.sleep(forTimeInterval: 0.02)  // poll: the shard exposes no sequence notification
         }
-        logger.warn("stopping with events still in flight", ["after": "10s"])
+        logger.debug("events still in flight after waiting", ["seconds": timeout])
     }
 
     // MARK: - Stopping

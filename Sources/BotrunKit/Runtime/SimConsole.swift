@@ -9,14 +9,18 @@ final class SimConsole: @unchecked Sendable {
     private let input: FileHandle
     private let interactive: Bool
     private let output: @Sendable (String) -> Void
+    /// Waits until the bot has handled what the gateway sent so far, so that each line's
+    /// effects (and the bot's answers) appear before the next line is read.
+    private let settle: () -> Void
     private var channelID: String
     private var channelName: String
     private var userID: String
     private var lastMessageID: [String: String] = [:]  // channel id → last message posted there
 
     init(sim: GatewaySim, input: FileHandle, interactive: Bool,
-         output: @escaping @Sendable (String) -> Void = ScriptHost.standardOutput) {
+         output: @escaping @Sendable (String) -> Void = ScriptHost.standardOutput, settle: @escaping () -> Void) {
         self.sim = sim
+        self.settle = settle
         self.input = input
         self.interactive = interactive
         self.output = output
@@ -43,6 +47,7 @@ final class SimConsole: @unchecked Sendable {
         }
         var reader = LineReader(handle: input)
         while let line = reader.next() {
+            settle()
             do {
                 guard let command = try SimConsoleParser.parse(line) else { continue }
                 if case .quit = command { return }
@@ -60,19 +65,40 @@ final class SimConsole: @unchecked Sendable {
                 lastMessageID[channelID] = id
             }
         case .switchChannel(let name):
-            guard let channel = sim.world.guilds.flatMap(\.channels).first(where: { $0.name == name }) else {
+            guard let channel = sim.world.channel(named: name) else {
                 let names = sim.world.guilds.flatMap(\.channels).map { "#" + $0.name }.joined(separator: " ")
                 return output("sim: no channel #\(name) (channels: \(names))")
             }
             channelID = channel.id
             channelName = channel.name
-            output("sim: now in #\(name)")
+            output("sim: now in #\(channel.name)")
         case .switchUser(let name):
-            guard let member = members.first(where: { $0.username == name }) else {
-                return output("sim: no member @\(name) (members: \(members.map { "@" + $0.username }.joined(separator: " ")))")
+            guard let member = sim.world.member(named: name) else {
+                let names = sim.world.guilds.flatMap(\.members).map { "@" + $0.user.username }.joined(separator: " ")
+                return output("sim: no member @\(name) (members: \(names))")
             }
-            userID = member.id
-            output("sim: now speaking as @\(name)")
+            userID = member.user.id
+            output("sim: now speaking as @\(member.user.username)")
+        case .editLast(let text):
+            guard let id = lastMessageID[channelID], sim.editUserMessage(messageID: id, content: text) else {
+                return output("sim: no message of yours to edit in #\(channelName)")
+            }
+        case .deleteLast:
+            guard let id = lastMessageID.removeValue(forKey: channelID), sim.deleteMessage(messageID: id) else {
+                return output("sim: no message to delete in #\(channelName)")
+            }
+        case .react(let emoji):
+            guard let id = lastMessageID[channelID], sim.react(messageID: id, emoji: emoji, userID: userID) else {
+                return output("sim: no message to react to in #\(channelName)")
+            }
+        case .join(let name):
+            let user = sim.memberJoins(username: name)
+            output("sim: @\(user.username) joined")
+        case .leave(let name):
+            guard let member = sim.world.member(named: name), sim.memberLeaves(userID: member.user.id) else {
+                return output("sim: no member @\(name)")
+            }
+            output("sim: @\(member.user.username) left")
         case .reconnect: sim.sendReconnect()
         case .invalidateSession(let resumable): sim.sendInvalidSession(resumable: resumable)
         case .requestHeartbeat: sim.requestHeartbeat()
@@ -82,15 +108,7 @@ final class SimConsole: @unchecked Sendable {
         case .burst(let count): sim.burstMessages(count: count, channelID: channelID)
         case .help: output(SimConsoleParser.helpText)
         case .quit: break
-        case .editLast, .deleteLast, .react, .join, .leave:
-            // Known gap (issue 4): the local gateway has no user-side edit/delete/react/join/leave yet.
-            output("sim: this command is not available yet (issue 4)")
         }
-    }
-
-    private var members: [SimUser] {
-        let world = sim.world
-        return [world.humanUser] + world.guilds.flatMap(\.members).map(\.user).filter { $0.id != world.humanUser.id }
     }
 }
 

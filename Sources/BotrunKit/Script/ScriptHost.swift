@@ -11,12 +11,17 @@ public struct ScriptOptions: Sendable {
     public var memoryLimit: Int
     /// Seconds per handler or timer call.
     public var handlerTimeout: Double
+    /// The shard `shard.*` calls default to outside handlers (top level, timers created
+    /// there, `on_reload`): the first shard this process runs.
+    public var defaultShardID: Int
 
-    public init(scriptPath: String, sandbox: Bool = true, memoryLimit: Int = 256 << 20, handlerTimeout: Double = 2) {
+    public init(scriptPath: String, sandbox: Bool = true, memoryLimit: Int = 256 << 20, handlerTimeout: Double = 2,
+                defaultShardID: Int = 0) {
         self.scriptPath = scriptPath
         self.sandbox = sandbox
         self.memoryLimit = memoryLimit
         self.handlerTimeout = handlerTimeout
+        self.defaultShardID = defaultShardID
     }
 }
 
@@ -24,6 +29,10 @@ public struct ScriptOptions: Sendable {
 /// into a FIFO queue (never dropped, gateway order kept); timers run between
 /// events; `reload()` compiles the new version off the event path and swaps it in
 /// between two events, carrying `store` over and then calling `on_reload`.
+///
+/// Known limits (issue 5): the queue is unbounded (no backpressure when handlers are
+/// slower than the gateway; watch `queueDepth`); timers belong to a Lua state, so a
+/// reload drops the old ones and the new top level creates its own.
 public final class ScriptHost: @unchecked Sendable {
     public let options: ScriptOptions
     public let scriptName: String
@@ -66,6 +75,7 @@ public final class ScriptHost: @unchecked Sendable {
     private var finished = false
     private var busy = false  // a batch is being handled (guarded by `cond`)
     private var wanted: Set<String>
+    private var handlers: [String]
     private var watched: [String]
     private var counters = ScriptStats()
     private var wantedObserver: (@Sendable (Set<String>) -> Void)?
@@ -93,6 +103,7 @@ public final class ScriptHost: @unchecked Sendable {
         try state.runMain()
         self.state = state
         self.wanted = state.dispatchEvents
+        self.handlers = state.handlerNames.sorted()
         self.watched = [ScriptHost.absolute(options.scriptPath)] + state.requiredFiles.map(ScriptHost.absolute)
     }
 
@@ -110,7 +121,15 @@ public final class ScriptHost: @unchecked Sendable {
         return wanted
     }
 
-    /// Called (on the script thread) when a reload changes `wantedEvents`.
+    /// Every handler the script defines (`on_*` functions, dispatch and lifecycle), sorted.
+    public var handlerNames: [String] {
+        cond.lock()
+        defer { cond.unlock() }
+        return handlers
+    }
+
+    /// Called (on the script thread) when a reload changes `wantedEvents`. It must not
+    /// call `reload()` (that would wait on the script thread itself).
     public var onWantedEventsChange: (@Sendable (Set<String>) -> Void)? {
         get { cond.lock(); defer { cond.unlock() }; return wantedObserver }
         set { cond.lock(); wantedObserver = newValue; cond.unlock() }
@@ -187,6 +206,8 @@ public final class ScriptHost: @unchecked Sendable {
     /// Loads the script again. Compiles on the calling thread (off the event path);
     /// the script thread then swaps between two events: `store` is carried over, the
     /// new top level runs, `on_reload()` is called. On failure the old handlers stay.
+    /// Before `start()` (or after `stop()`) the swap runs on the calling thread, so do
+    /// not call it concurrently with `start()`. Never call it from `onWantedEventsChange`.
     @discardableResult
     public func reload() -> Result<Void, ScriptError> {
         reloadLock.lock()
@@ -254,10 +275,16 @@ public final class ScriptHost: @unchecked Sendable {
             }
             let batch = queue
             queue.removeAll(keepingCapacity: true)
-            let done = stopping && batch.isEmpty
+            if stopping && batch.isEmpty {
+                // finished is set in the same critical section, so a reload() that
+                // sees !finished is sure its swap will still be handled
+                finished = true
+                cond.broadcast()
+                cond.unlock()
+                return
+            }
             busy = !batch.isEmpty
             cond.unlock()
-            if done { break }
 
             var handled: UInt64 = 0, failed: UInt64 = 0
             for item in batch {
@@ -268,17 +295,15 @@ public final class ScriptHost: @unchecked Sendable {
                 runTimers(&handled, &failed)
             }
             if batch.isEmpty { runTimers(&handled, &failed) }
+            let memory = state.memoryBytes
             cond.lock()
             counters.eventsHandled += handled
             counters.handlerErrors += failed
+            counters.luaMemoryBytes = memory
             busy = false
             cond.broadcast()
             cond.unlock()
         }
-        cond.lock()
-        finished = true
-        cond.broadcast()
-        cond.unlock()
     }
 
     private func handle(_ event: ScriptEvent, _ handled: inout UInt64, _ failed: inout UInt64) {
@@ -329,14 +354,16 @@ public final class ScriptHost: @unchecked Sendable {
         }
         state = fresh
         let events = fresh.dispatchEvents
+        let names = fresh.handlerNames.sorted()
         cond.lock()
         let changed = events != wanted
         wanted = events
+        handlers = names
         watched = [ScriptHost.absolute(options.scriptPath)] + fresh.requiredFiles.map(ScriptHost.absolute)
         let observer = wantedObserver
         cond.unlock()
         if changed { observer?(events) }
-        let rc = fresh.lifecycle(handler: "on_reload", argumentsJSON: nil, shardID: 0)
+        let rc = fresh.lifecycle(handler: "on_reload", argumentsJSON: nil, shardID: options.defaultShardID)
         if rc != LB_OK && rc != LB_NOT_FOUND {
             logger.error("on_reload failed", ["script": scriptName, "error": fresh.lastError])
         }

@@ -19,12 +19,22 @@ extension SimCore {
     /// RESUME gets op 9 `false` too.
     public mutating func sendInvalidSession(resumable: Bool, to connection: ConnectionID? = nil) -> [SimAction] {
         targets(connection).map { id in
-            if !resumable, let sessionID = sessionID(of: id) {
-                sessions[sessionID] = nil
+            // Either way the connection goes back to the handshake: after `true` the client
+            // may RESUME on this socket (as discord.js does) or on a new one.
+            if let sessionID = sessionID(of: id) {
+                if resumable { sessions[sessionID]?.connection = nil } else { sessions[sessionID] = nil }
                 connections[id]?.phase = .handshake
             }
             return .send(id, SimJSON.envelope(op: 9, d: resumable ? "true" : "false"))
         }
+    }
+
+    /// Forgets every session that has no live connection, as Discord does a few minutes after
+    /// a disconnect: a later RESUME gets op 9 `false`. Returns how many were dropped.
+    public mutating func expireDetachedSessions() -> Int {
+        let detached = sessions.values.filter { $0.connection == nil }.map(\.id)
+        for id in detached { sessions[id] = nil }
+        return detached.count
     }
 
     /// Op 1: asks the client to heartbeat now.

@@ -37,6 +37,7 @@ public struct SimCore: Sendable {
     public mutating func connectionOpened(_ id: ConnectionID, target: String, now: Double) {
         var state = SimConnectionState(id: id)
         state.ackHeartbeats = ackHeartbeatsDefault
+        state.lastHeartbeat = now
         connections[id] = state
         recorder.opened(id, target: target, at: now)
     }
@@ -101,6 +102,7 @@ public struct SimCore: Sendable {
 
         switch (op, state.phase) {
         case (1, _):
+            connections[id]?.lastHeartbeat = now
             return state.ackHeartbeats ? [.send(id, SimJSON.envelope(op: 11))] : []
         case (2, .handshake):
             return identify(id, d, now: now)
@@ -118,8 +120,20 @@ public struct SimCore: Sendable {
         }
     }
 
+    /// Closes (4009, the sim's choice) connections that sent no heartbeat for
+    /// `heartbeatTimeoutFactor` × the HELLO interval. No-op when enforcement is off.
+    public mutating func enforceHeartbeats(now: Double) -> [SimAction] {
+        guard let factor = options.heartbeatTimeoutFactor else { return [] }
+        let limit = Double(options.heartbeatIntervalMS) / 1000 * factor
+        return connections.values.filter { $0.phase != .closed && now - $0.lastHeartbeat > limit }
+            .map(\.id).sorted().map { serverClose($0, code: 4009) }
+    }
+
     // MARK: - Identify and resume
 
+    /// Known limits (issue 4): `compress: true` (payload compression) and `large_threshold`
+    /// are ignored, a `Bot ` prefix on the token is tolerated, and sessions never time out
+    /// (Discord drops detached sessions after a few minutes).
     mutating func identify(_ id: ConnectionID, _ d: JSONInput?, now: Double) -> [SimAction] {
         recorder.identifyCount += 1
         guard let d, d.isObject, d["properties"]?.isObject == true else { return [serverClose(id, code: 4001)] }
@@ -168,7 +182,8 @@ public struct SimCore: Sendable {
         guard var session = sessions[sessionID] else { return [.send(id, SimJSON.envelope(op: 9, d: "false"))] }
         let seq = d["seq"]?.int ?? 0
         if seq > session.seq { return [serverClose(id, code: 4007)] }
-        let oldest = session.replay.first?.seq ?? session.seq + 1
+        let buffered = session.replay.suffix(options.replayBufferSize)
+        let oldest = buffered.first?.seq ?? session.seq + 1
         if seq < oldest - 1 {  // the client missed more than the buffer holds
             sessions[sessionID] = nil
             return [.send(id, SimJSON.envelope(op: 9, d: "false"))]
@@ -180,7 +195,7 @@ public struct SimCore: Sendable {
         sessions[sessionID] = session
         connections[id]?.phase = .authenticated(sessionID: sessionID)
         recorder.update(id) { $0.sessionID = sessionID }
-        for entry in session.replay where entry.seq > seq {
+        for entry in buffered where entry.seq > seq {
             actions.append(.send(id, entry.text))
             recorder.deliveredSequences[sessionID, default: []].append(entry.seq)
         }
@@ -209,16 +224,19 @@ public struct SimCore: Sendable {
     /// Assigns the session's next `s`, buffers the dispatch for RESUME and, when the session
     /// has a live connection, sends it.
     mutating func emit(_ sessionID: String, t: String, d: String) -> [SimAction] {
-        guard var session = sessions[sessionID] else { return [] }
-        session.seq += 1
-        let text = SimJSON.envelope(op: 0, d: d, s: session.seq, t: t)
-        session.replay.append((session.seq, text))
-        if session.replay.count > options.replayBufferSize {
-            session.replay.removeFirst(session.replay.count - options.replayBufferSize)
+        // Mutated in place: copying a session out would copy its whole replay buffer.
+        guard sessions[sessionID] != nil else { return [] }
+        sessions[sessionID]!.seq += 1
+        let seq = sessions[sessionID]!.seq
+        let text = SimJSON.envelope(op: 0, d: d, s: seq, t: t)
+        sessions[sessionID]!.replay.append((seq, text))
+        // Trim in batches so a full buffer does not shift on every event.
+        let excess = sessions[sessionID]!.replay.count - options.replayBufferSize
+        if excess > max(16, options.replayBufferSize / 4) {
+            sessions[sessionID]!.replay.removeFirst(excess)
         }
-        sessions[sessionID] = session
-        guard let connection = session.connection else { return [] }
-        recorder.deliveredSequences[sessionID, default: []].append(session.seq)
+        guard let connection = sessions[sessionID]!.connection else { return [] }
+        recorder.deliveredSequences[sessionID, default: []].append(seq)
         return [.send(connection, text)]
     }
 
@@ -226,13 +244,15 @@ public struct SimCore: Sendable {
     /// and it has `intent` (when given). Sessions without MESSAGE_CONTENT get `stripped`
     /// instead of `d` when one is given.
     public mutating func dispatch(t: String, d: String, guildID: String?, intent: Int? = nil,
-                                  stripped: String? = nil) -> [SimAction] {
+                                  stripped: (() -> String)? = nil) -> [SimAction] {
+        var strippedText: String?  // built once, and only if some session lacks MESSAGE_CONTENT
         var actions: [SimAction] = []
         for sessionID in sessions.keys.sorted() {
             guard let session = sessions[sessionID], session.receives(guildID: guildID) else { continue }
             if let intent, session.intents & intent == 0 { continue }
             let contentAllowed = session.intents & GatewayIntents.messageContent != 0
-            actions += emit(sessionID, t: t, d: contentAllowed ? d : (stripped ?? d))
+            if !contentAllowed, strippedText == nil { strippedText = stripped?() ?? d }
+            actions += emit(sessionID, t: t, d: contentAllowed ? d : strippedText!)
         }
         return actions
     }

@@ -1,3 +1,5 @@
+import ShardRuntime
+
 /// How a `GatewaySim` behaves. Defaults are Discord's, except where a test-friendly value
 /// is noted.
 public struct GatewaySimOptions: Sendable {
@@ -5,6 +7,10 @@ public struct GatewaySimOptions: Sendable {
     public var token: String = "MTEwMDAwMDAwMDAwMDAwMDAwMQ.sim.local-token"
     /// HELLO's `heartbeat_interval`, in milliseconds.
     public var heartbeatIntervalMS: Int = 41_250
+    /// When set, a connection that sends no heartbeat for this many HELLO intervals is closed
+    /// with 4009 (Discord drops silent clients; the code is the sim's choice). Nil: never.
+    /// The interval is measured from HELLO, so a client must beat before the first deadline.
+    public var heartbeatTimeoutFactor: Double? = nil
     /// Privileged intent bits the "application" has enabled (GUILD_MEMBERS 2,
     /// GUILD_PRESENCES 256, MESSAGE_CONTENT 32768). Requesting others closes with 4014.
     public var allowedPrivilegedIntents: Int = GatewayIntents.privileged
@@ -26,6 +32,8 @@ public struct GatewaySimOptions: Sendable {
     public var tls: Bool = false
     /// Port to listen on, 0 for a random free one.
     public var port: UInt16 = 0
+    /// Where the sim logs connection and REST events (debug level; closes by the sim at info).
+    public var logger: Logger = .shared
     /// The guilds, channels, members and users the sim serves.
     public var world: SimWorld = .standard()
 
@@ -33,16 +41,20 @@ public struct GatewaySimOptions: Sendable {
 }
 
 /// Intent bits (Discord's values).
+/// The intent bits the sim checks, as `Int`s, taken from ShardRuntime's `Intents`.
 public enum GatewayIntents {
-    public static let guilds = 1
-    public static let guildMembers = 1 << 1
-    public static let guildPresences = 1 << 8
-    public static let guildMessages = 1 << 9
-    public static let guildMessageReactions = 1 << 10
-    public static let directMessages = 1 << 12
-    public static let messageContent = 1 << 15
+    public static let guilds = bit(.guilds)
+    public static let guildMembers = bit(.guildMembers)
+    public static let guildPresences = bit(.guildPresences)
+    public static let guildMessages = bit(.guildMessages)
+    public static let guildMessageReactions = bit(.guildMessageReactions)
+    public static let guildMessageTyping = bit(.guildMessageTyping)
+    public static let directMessages = bit(.directMessages)
+    public static let messageContent = bit(.messageContent)
     /// GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT.
-    public static let privileged = guildMembers | guildPresences | messageContent
-    /// Every documented bit (bits 0–16, 20, 21, 24, 25).
-    public static let allDocumented = 53_608_447
+    public static let privileged = bit(.privileged)
+    /// Every documented bit.
+    public static let allDocumented = bit(.all)
+
+    private static func bit(_ intents: Intents) -> Int { Int(intents.rawValue) }
 }

@@ -40,14 +40,7 @@ struct SimConnectionState {
     var payloadTimes: [Double] = []
     /// Whether op 1 gets an op 11 (the "stop ACKing" fault turns this off).
     var ackHeartbeats = true
+    /// When the connection opened, or its last op 1 arrived (for heartbeat enforcement).
+    var lastHeartbeat: Double = 0
 }
 
-/// What the shell must do, in order, after a call into `SimCore`.
-public enum SimAction: Sendable, Equatable {
-    /// Send one gateway payload (JSON text) on the connection.
-    case send(ConnectionID, String)
-    /// Send a close frame with `code`, then close the socket.
-    case close(ConnectionID, code: UInt16)
-    /// Close the socket with no close frame.
-    case drop(ConnectionID)
-}

@@ -1,6 +1,8 @@
 import Foundation
 
 /// Incremental HTTP/1.1 request parser: request line, headers, `Content-Length` body.
+/// Known limit (issue 4): chunked request bodies are refused (400); multipart uploads are
+/// parsed as requests but the REST routes only understand JSON bodies.
 /// Feed bytes as they arrive; take complete requests with `next()`. Pure.
 struct HTTPRequestParser {
     static let maxHeadSize = 32 * 1024

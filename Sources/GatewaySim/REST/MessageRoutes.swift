@@ -109,6 +109,33 @@ extension SimCore {
                                                        messageID: messageID, content: message.content)])
     }
 
+    /// `GET /channels/{id}/messages`: newest first, `limit` 1–100 (default 50).
+    func listMessages(channelID: String, query: [String: String]) -> RESTOutcome {
+        guard world.guildIndex(ofChannel: channelID) != nil else {
+            return RESTOutcome(response: .error(404, message: "Unknown Channel", code: 10003))
+        }
+        let limit = min(100, max(1, query["limit"].flatMap { Int($0) } ?? 50))
+        let messages = world.messages.values.filter { $0.channelID == channelID }
+            .sorted { (UInt64($0.id) ?? 0) > (UInt64($1.id) ?? 0) }.prefix(limit)
+        return RESTOutcome(response: .json(200, SimJSON.array(messages.map { world.messageJSON($0) })))
+    }
+
+    /// `POST /channels/{id}/typing`: 204 and TYPING_START from the bot.
+    mutating func typing(channelID: String, now: Double) -> RESTOutcome {
+        guard let index = world.guildIndex(ofChannel: channelID) else {
+            return RESTOutcome(response: .error(404, message: "Unknown Channel", code: 10003))
+        }
+        let guildID = world.guilds[index].id
+        var fields: [(String, String)] = [
+            ("user_id", SimJSON.string(world.botUser.id)), ("timestamp", String(Int(Date().timeIntervalSince1970))),
+            ("channel_id", SimJSON.string(channelID)), ("guild_id", SimJSON.string(guildID)),
+        ]
+        if let member = world.member(world.botUser.id, inGuild: index) { fields.append(("member", member.json())) }
+        let actions = dispatch(t: "TYPING_START", d: SimJSON.object(fields), guildID: guildID,
+                               intent: GatewayIntents.guildMessageTyping)
+        return RESTOutcome(response: .noContent(), actions: actions)
+    }
+
     static func deleteJSON(_ message: SimMessage) -> String {
         var fields: [(String, String)] = [("id", SimJSON.string(message.id)),
                                           ("channel_id", SimJSON.string(message.channelID))]
@@ -167,7 +194,8 @@ extension SimCore {
             editedTimestamp: nil, mentionsBot: mentionsBot)
         world.messages[message.id] = message
         let full = world.messageJSON(message)
-        let stripped = mentionsBot ? full : world.messageJSON(message, stripContent: true)
+        let world = self.world
+        let stripped = { mentionsBot ? full : world.messageJSON(message, stripContent: true) }
         return (message.id, dispatch(t: "MESSAGE_CREATE", d: full, guildID: message.guildID,
                                      intent: GatewayIntents.guildMessages, stripped: stripped))
     }

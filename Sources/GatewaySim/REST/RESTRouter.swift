@@ -90,6 +90,10 @@ extension SimCore {
             return RESTOutcome(response: .json(200, channel.json(guildID: world.guilds[index].id)))
         case ("POST", 3) where parts[0] == "channels" && parts[2] == "messages":
             return createMessage(channelID: parts[1], request.body, now: now)
+        case ("GET", 3) where parts[0] == "channels" && parts[2] == "messages":
+            return listMessages(channelID: parts[1], query: request.query)
+        case ("POST", 3) where parts[0] == "channels" && parts[2] == "typing":
+            return typing(channelID: parts[1], now: now)
         case ("GET", 4) where parts[0] == "channels" && parts[2] == "messages":
             guard let message = world.messages[parts[3]], message.channelID == parts[1] else {
                 return RESTOutcome(response: .error(404, message: "Unknown Message", code: 10008))
@@ -103,7 +107,21 @@ extension SimCore {
              ("DELETE", 7) where parts[0] == "channels" && parts[2] == "messages" && parts[4] == "reactions" && parts[6] == "@me":
             return react(channelID: parts[1], messageID: parts[3], emoji: parts[5], add: request.method == "PUT")
         default:
-            return RESTOutcome(response: notFound)
+            let known = Self.knownRoute(parts)
+            return RESTOutcome(response: known ? .error(405, message: "405: Method Not Allowed", code: 0) : notFound)
+        }
+    }
+
+    /// Whether `parts` names a route the sim serves under some method (for 405 vs 404).
+    private static func knownRoute(_ parts: [String]) -> Bool {
+        switch parts.count {
+        case 2: return parts == ["gateway", "bot"] || parts == ["users", "@me"] || parts == ["applications", "@me"]
+            || parts[0] == "channels"
+        case 3: return parts == ["oauth2", "applications", "@me"]
+            || (parts[0] == "channels" && ["messages", "typing"].contains(parts[2]))
+        case 4: return parts[0] == "channels" && parts[2] == "messages"
+        case 7: return parts[0] == "channels" && parts[2] == "messages" && parts[4] == "reactions" && parts[6] == "@me"
+        default: return false
         }
     }
 }

@@ -11,6 +11,14 @@ extension GatewaySim {
         apply { $0.sendInvalidSession(resumable: resumable, to: connection) }
     }
 
+    /// Forgets sessions with no live connection (a later RESUME gets op 9 `false`).
+    @discardableResult
+    public func expireDetachedSessions() -> Int {
+        var count = 0
+        core.mutate { count = $0.expireDetachedSessions(); return [] }
+        return count
+    }
+
     /// Op 1: the client must heartbeat at once.
     public func requestHeartbeat(connection: ConnectionID? = nil) {
         apply { $0.requestHeartbeat(to: connection) }
@@ -93,5 +101,66 @@ extension GatewaySim {
             return posted.actions
         }
         return messageID
+    }
+}
+
+/// Console actions of simulated users. Each returns false when its target is unknown.
+extension GatewaySim {
+    @discardableResult
+    public func editUserMessage(messageID: String, content: String) -> Bool {
+        var found = false
+        apply { core in
+            let actions = core.editUserMessage(messageID: messageID, content: content)
+            found = actions != nil
+            return actions ?? []
+        }
+        return found
+    }
+
+    @discardableResult
+    public func deleteMessage(messageID: String) -> Bool {
+        var found = false
+        apply { core in
+            let actions = core.deleteAnyMessage(messageID: messageID)
+            found = actions != nil
+            return actions ?? []
+        }
+        return found
+    }
+
+    /// `userID` (default: the human user) reacts to a message.
+    @discardableResult
+    public func react(messageID: String, emoji: String, userID: String? = nil, add: Bool = true) -> Bool {
+        var found = false
+        apply { core in
+            let actions = core.userReaction(messageID: messageID, userID: userID ?? core.world.humanUser.id,
+                                            emoji: emoji, add: add)
+            found = actions != nil
+            return actions ?? []
+        }
+        return found
+    }
+
+    /// A new member joins the guild; returns their user.
+    @discardableResult
+    public func memberJoins(username: String) -> SimUser {
+        var user: SimUser?
+        apply { core in
+            let joined = core.memberJoins(username: username)
+            user = joined.user
+            return joined.actions
+        }
+        return user!
+    }
+
+    @discardableResult
+    public func memberLeaves(userID: String) -> Bool {
+        var found = false
+        apply { core in
+            let actions = core.memberLeaves(userID: userID)
+            found = actions != nil
+            return actions ?? []
+        }
+        return found
     }
 }

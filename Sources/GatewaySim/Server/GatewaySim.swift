@@ -6,6 +6,19 @@ import ShardRuntime
 /// port, plain or TLS with a generated CA. All I/O runs on one `EventLoop`; the protocol
 /// logic is the pure `SimCore`, guarded by a condition lock so tests can wait on the recorder.
 /// Every public method is thread-safe.
+///
+/// ```swift
+/// var options = GatewaySimOptions()
+/// options.tls = true                        // wss:// + https:// with a generated CA
+/// options.heartbeatIntervalMS = 500
+/// let sim = GatewaySim(options: options)
+/// try sim.start()                           // random port on 127.0.0.1
+/// defer { sim.stop() }
+/// // connect a client to sim.gatewayURL (trusting sim.caFile) with token sim.token …
+/// sim.postUserMessage(content: "!ping")     // MESSAGE_CREATE from "tester" in #general
+/// sim.sendReconnect()                       // op 7; the client should RESUME
+/// sim.waitUntil { $0.resumedCount == 1 }    // assert on the recorder
+/// ```
 public final class GatewaySim: @unchecked Sendable {
     public let options: GatewaySimOptions
     let loop: EventLoop
@@ -33,6 +46,7 @@ public final class GatewaySim: @unchecked Sendable {
     /// `options.tls`, generates (once per process) a CA and server certificate first.
     @discardableResult
     public func start() throws(SimError) -> Int {
+        guard endpoint.withLock({ $0.listener == nil }) else { throw .alreadyStarted }
         var tls: TLSConfiguration?
         var caFile: String?
         if options.tls {
@@ -51,24 +65,45 @@ public final class GatewaySim: @unchecked Sendable {
         endpoint.withLock { $0 = (listener.port, listener, caFile) }
         let base = (options.tls ? "wss" : "ws") + "://127.0.0.1:\(listener.port)"
         core.mutate { $0.gatewayBaseURL = base; return [] }
+        if let factor = options.heartbeatTimeoutFactor {
+            scheduleHeartbeatCheck(every: Double(options.heartbeatIntervalMS) / 1000 * factor / 4)
+        }
         return listener.port
     }
 
-    /// Stops listening and closes every connection (without close frames). Waits until done.
+    /// Stops listening and closes every connection (without close frames). Waits until done
+    /// (or, on the sim's own loop thread, e.g. from the bot-message observer, does it inline).
     public func stop() {
         let listener = endpoint.withLock { $0.listener }
         listener?.close()
-        let done = DispatchSemaphore(value: 0)
-        loop.execute { [self] in
-            for socket in sockets.values { socket.drop() }
-            for ended in sockets.keys { core.mutate { $0.connectionEnded(ended); return [] } }
-            sockets = [:]
-            for connection in httpConnections.values { connection.stream.close() }
-            httpConnections = [:]
-            done.signal()
+        if loop.inEventLoop {
+            closeAll()
+        } else {
+            let done = DispatchSemaphore(value: 0)
+            loop.execute { [self] in
+                closeAll()
+                done.signal()
+            }
+            done.wait()
         }
-        done.wait()
         endpoint.withLock { $0.listener = nil }
+    }
+
+    /// Runs the heartbeat enforcement every `period` seconds until the sim stops.
+    private func scheduleHeartbeatCheck(every period: Double) {
+        loop.schedule(after: max(0.01, period)) { [weak self] in
+            guard let self, self.endpoint.withLock({ $0.listener != nil }) else { return }
+            self.apply { $0.enforceHeartbeats(now: self.now) }
+            self.scheduleHeartbeatCheck(every: period)
+        }
+    }
+
+    private func closeAll() {
+        for socket in sockets.values { socket.drop() }
+        for ended in sockets.keys { core.mutate { $0.connectionEnded(ended); return [] } }
+        sockets = [:]
+        for connection in httpConnections.values { connection.stream.close() }
+        httpConnections = [:]
     }
 
     public var port: Int { endpoint.withLock { $0.port } }
@@ -119,7 +154,9 @@ public final class GatewaySim: @unchecked Sendable {
         for action in actions {
             switch action {
             case .send(let id, let text): sockets[id]?.send(text, faults: faults)
-            case .close(let id, let code): sockets[id]?.close(code: code)
+            case .close(let id, let code):
+                options.logger.info("sim closes connection", ["conn": id, "code": code])
+                sockets[id]?.close(code: code)
             case .drop(let id):
                 sockets.removeValue(forKey: id)?.drop()
                 core.mutate { $0.connectionEnded(id); return [] }
@@ -147,6 +184,8 @@ public final class GatewaySim: @unchecked Sendable {
             return result.actions
         }
         guard let outcome else { return HTTPResponse(status: 500) }
+        options.logger.debug("sim rest", ["method": request.method, "path": request.path,
+                                          "status": outcome.response.status])
         if !outcome.botMessages.isEmpty, let observer = observer.withLock({ $0 }) {
             outcome.botMessages.forEach(observer)
         }
@@ -161,9 +200,11 @@ public final class GatewaySim: @unchecked Sendable {
         let socket = GatewaySocket(id: id, compression: compression, sim: self)
         sockets[id] = socket
         core.mutate { $0.connectionOpened(id, target: request.target, now: now); return [] }
+        options.logger.debug("sim gateway connection", ["conn": id, "compress": compression.rawValue])
         _ = WebSocketConnection.upgrade(stream: stream, key: request.header("sec-websocket-key"), leftover: leftover,
                                         handler: socket)
-        // Discord closes bad versions with 4012; the sim speaks JSON only (ETF: 4002).
+        // Discord closes bad versions with 4012. Known limit (issue 4): the sim speaks JSON
+        // only, so `encoding=etf` is closed with 4002.
         if let version = query["v"], !(6...10).contains(Int(version) ?? 0) {
             return apply { $0.close(code: 4012, connection: id) }
         }
@@ -186,6 +227,7 @@ public final class GatewaySim: @unchecked Sendable {
     }
 
     func socketClosed(_ id: ConnectionID, clientCode: UInt16?) {
+        options.logger.debug("sim gateway connection ended", ["conn": id, "client_code": clientCode.map(String.init) ?? "-"])
         sockets[id] = nil
         core.mutate { core in
             if let clientCode { core.clientClosed(id, code: clientCode, now: now) }

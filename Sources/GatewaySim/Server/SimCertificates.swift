@@ -9,7 +9,8 @@ public struct SimCertificates: Sendable {
     public let certificateFile: String
     public let keyFile: String
 
-    /// One set per process: generation forks `openssl` four times, so sims share it.
+    /// One set per process: generation forks `openssl` three times, so sims share it.
+    /// Known limit (issue 4): the temp directory is not removed at exit.
     public static func shared() throws(SimError) -> SimCertificates {
         try cache.withLock { (cached: inout Result<SimCertificates, SimError>?) throws(SimError) -> SimCertificates in
             if cached == nil { cached = Result { () throws(SimError) in try generate() } }

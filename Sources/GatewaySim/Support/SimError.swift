@@ -8,15 +8,15 @@ public enum SimError: Error, Sendable, Equatable, CustomStringConvertible {
     case certificateGeneration(step: String, detail: String)
     /// The listener could not be opened.
     case listenFailed(port: UInt16, TransportError)
-    /// `start()` was called twice, or a control used before `start()`.
-    case notRunning
+    /// `start()` was called on a sim that is already listening.
+    case alreadyStarted
 
     public var description: String {
         switch self {
         case .badRequest(let reason): "bad HTTP request: \(reason)"
         case .certificateGeneration(let step, let detail): "certificate generation failed at \(step): \(detail)"
         case .listenFailed(let port, let error): "cannot listen on 127.0.0.1:\(port): \(error)"
-        case .notRunning: "the gateway sim is not running"
+        case .alreadyStarted: "the gateway sim is already listening"
         }
     }
 }

@@ -53,6 +53,24 @@ public struct SimWorld: Sendable {
 
     public var generalChannelID: String { guilds[0].channels[0].id }
 
+    /// The channel named `name` (a leading `#` is ignored), in any guild.
+    public func channel(named name: String) -> SimChannel? {
+        let bare = name.hasPrefix("#") ? String(name.dropFirst()) : name
+        return guilds.lazy.flatMap(\.channels).first { $0.name.lowercased() == bare.lowercased() }
+    }
+
+    public func channel(id: String) -> SimChannel? {
+        guilds.lazy.flatMap(\.channels).first { $0.id == id }
+    }
+
+    /// The member whose username, global name or nick is `name` (case-insensitive), in any guild.
+    public func member(named name: String) -> SimMember? {
+        let lower = name.lowercased()
+        return guilds.lazy.flatMap(\.members).first {
+            [$0.user.username, $0.user.globalName, $0.nick].contains { $0?.lowercased() == lower }
+        }
+    }
+
     func guildIndex(ofChannel channelID: String) -> Int? {
         guilds.firstIndex { $0.channels.contains { $0.id == channelID } }
     }
@@ -74,11 +92,16 @@ public struct SimWorld: Sendable {
         return String((millis << 22) | (snowflakeCounter & 0x3FFFFF))
     }
 
+    /// Discord's timestamp form, `2026-01-01T12:00:00.123000+00:00` (UTC, microseconds).
     static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let text = formatter.string(from: date)  // 2026-01-01T00:00:00.123Z
-        return String(text.dropLast()) + "000+00:00"
+        let seconds = date.timeIntervalSince1970
+        var whole = time_t(seconds.rounded(.down))
+        let micros = Int((seconds - Double(whole)) * 1_000_000)
+        var parts = tm()
+        gmtime_r(&whole, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%06d+00:00", Int(parts.tm_year) + 1900,
+                      Int(parts.tm_mon) + 1, Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min),
+                      Int(parts.tm_sec), micros)
     }
 
     // MARK: - Rendering

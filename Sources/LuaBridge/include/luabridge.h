@@ -50,8 +50,9 @@ typedef struct lb_host {
        reason are used for close. Returns 0 on success, else non-zero + err. */
     int (*shard_send)(void *ctx, int shard_id, int kind, const char *data, size_t len,
                       int code, const char *reason, size_t reason_len, char *err, size_t errcap);
-    /* log.debug/info/warn/error: message already joined; where is "bot.lua:3". */
-    void (*log)(void *ctx, int level, const char *msg, size_t len, const char *where);
+    /* log.debug/info/warn/error: message already joined; where is "bot.lua:3";
+       shard_id is the delivering shard (0 outside handlers, -1 for bridge warnings). */
+    void (*log)(void *ctx, int level, const char *msg, size_t len, const char *where, int shard_id);
     /* print: one line, without the trailing newline. */
     void (*print)(void *ctx, const char *line, size_t len);
 } lb_host;
@@ -67,6 +68,10 @@ typedef struct lb_options {
    only when memory is exhausted. The host struct is copied. */
 lb_state *lb_new(const lb_options *opts, const lb_host *host);
 void lb_close(lb_state *S);
+
+/* The shard id `shard.*` default to outside handlers (top level, on_reload);
+   0 unless set. Inside a handler the default is the delivering shard. */
+void lb_set_default_shard(lb_state *S, int shard_id);
 
 /* The message of the last failed call (valid until the next call on S). */
 const char *lb_last_error(const lb_state *S);

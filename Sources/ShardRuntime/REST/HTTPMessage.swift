@@ -2,9 +2,17 @@
 public enum HTTPMethod: String, Sendable, Hashable, CaseIterable {
     case get = "GET", post = "POST", put = "PUT", patch = "PATCH", delete = "DELETE", head = "HEAD"
 
+    /// Parses a method name case-insensitively (`"post"` from Lua scripts); nil if unknown.
+    public init?(name: String) {
+        self.init(rawValue: name.uppercased())
+    }
+
     /// Methods whose request must carry `Content-Length` even when empty (Discord answers
     /// 411 to a bodiless POST/PUT/PATCH without it).
     var requiresContentLength: Bool { self == .post || self == .put || self == .patch }
+
+    /// Safe to send twice (RFC 9110): GET, HEAD, PUT, DELETE.
+    public var isIdempotent: Bool { self == .get || self == .head || self == .put || self == .delete }
 }
 
 /// An ordered list of header fields with case-insensitive lookup.

@@ -14,6 +14,9 @@ public final class RESTClient: @unchecked Sendable {
         /// From writing the request to the last byte of the response.
         public var responseTimeout = 30.0
         public var maxConnectionsPerHost = 4
+        /// First wait before repeating an idempotent request (GET, PUT, DELETE) that got
+        /// 502/503/504; doubles per attempt, at most `rateLimits.maxRetries` repeats.
+        public var serverErrorBackoff = 0.5
         /// The `<version>` in `User-Agent: DiscordBot (<url>, <version>)`.
         public var version = "0.1.0"
         public var rateLimits = RateLimiter.Configuration()
@@ -41,6 +44,9 @@ public final class RESTClient: @unchecked Sendable {
     private var queue: [PendingRequest] = []
     private var wake: (at: Double, timer: Scheduled)?
     private var isShutDown = false
+    /// Requests not yet completed, by id (for `cancel`).
+    private var live: [RESTRequestID: PendingRequest] = [:]
+    private let nextID = RequestCounter()
 
     /// - Parameters:
     ///   - baseURL: `http://` or `https://` URL up to the API version (`--api-url`).
@@ -75,35 +81,64 @@ public final class RESTClient: @unchecked Sendable {
 
     /// Sends `method path` (relative to the base URL, query allowed) with an optional JSON
     /// body. `completion` runs once on `loop`: `.success` for 2xx, else the `RESTError`.
+    @discardableResult
     public func request(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil,
-                        completion: @escaping @Sendable (Result<RESTResponse, RESTError>) -> Void) {
+                        completion: @escaping @Sendable (Result<RESTResponse, RESTError>) -> Void) -> RESTRequestID {
+        request(method, path, rawJSONBody: body?.serialized(), completion: completion)
+    }
+
+    /// As `request(_:_:body:completion:)`, with a body that is already JSON text (for callers
+    /// such as the Lua bridge that serialize themselves). Sent as `application/json` unchecked.
+    @discardableResult
+    public func request(_ method: HTTPMethod, _ path: String, rawJSONBody: [UInt8]?,
+                        completion: @escaping @Sendable (Result<RESTResponse, RESTError>) -> Void) -> RESTRequestID {
+        let id = RESTRequestID(value: nextID.add())
         loop.execute { [self] in
+            let shownPath = Self.redactedPath(path)
             if let problem = Self.pathProblem(path) {
-                completion(.failure(RESTError(.invalidRequest(problem), method: method, path: Self.redactedPath(path))))
+                completion(.failure(RESTError(.invalidRequest(problem), method: method, path: shownPath)))
                 return
             }
             guard !isShutDown else {
-                completion(.failure(RESTError(.shutdown, method: method, path: path)))
+                completion(.failure(RESTError(.shutdown, method: method, path: shownPath)))
                 return
             }
             var headers: HTTPHeaders = ["Authorization": token.authorizationHeader, "User-Agent": userAgent,
                                         "Accept": "application/json"]
-            var bytes: [UInt8] = []
-            if let body {
-                bytes = body.serialized()
-                headers.add("Content-Type", "application/json")
-            }
-            let request = HTTPRequest(method: method, target: basePath + path, headers: headers, body: bytes)
-            queue.append(PendingRequest(method: method, path: path, route: RESTRoute(method: method, path: path),
-                                        request: request, completion: completion))
+            if rawJSONBody != nil { headers.add("Content-Type", "application/json") }
+            let request = HTTPRequest(method: method, target: basePath + path, headers: headers, body: rawJSONBody ?? [])
+            let pending = PendingRequest(id: id, method: method, path: shownPath, route: RESTRoute(method: method, path: path),
+                                         request: request, completion: completion)
+            live[id] = pending
+            queue.append(pending)
             pump()
+        }
+        return id
+    }
+
+    /// Completes the request with `.cancelled` now, if it has not completed yet. A request
+    /// still queued is never sent; one already on the wire finishes there (its answer still
+    /// teaches the rate limiter) but its result is dropped. Thread-safe.
+    public func cancel(_ id: RESTRequestID) {
+        loop.execute { [self] in
+            // The request's own block was queued on the loop before `id` was returned, so
+            // it already ran: the id is live, or the request is complete.
+            guard let pending = live[id] else { return }
+            queue.removeAll { $0 === pending }
+            deliver(pending, .failure(RESTError(.cancelled, method: pending.method, path: pending.path)))
         }
     }
 
     /// Async form of `request(_:_:body:completion:)`.
+    /// Cancelling the calling Task cancels the request (see `cancel(_:)`).
     public func request(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) async throws(RESTError) -> RESTResponse {
-        let result: Result<RESTResponse, RESTError> = await withCheckedContinuation { continuation in
-            request(method, path, body: body) { continuation.resume(returning: $0) }
+        let handle = CancellationHandle(client: self)
+        let result: Result<RESTResponse, RESTError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                handle.started(request(method, path, body: body) { continuation.resume(returning: $0) })
+            }
+        } onCancel: {
+            handle.cancel()
         }
         return try result.get()
     }
@@ -118,13 +153,18 @@ public final class RESTClient: @unchecked Sendable {
             let failed = queue
             queue = []
             pool.shutdown()
-            for pending in failed { pending.completion(.failure(RESTError(.shutdown, method: pending.method, path: pending.path))) }
+            for pending in failed { deliver(pending, .failure(RESTError(.shutdown, method: pending.method, path: pending.path))) }
         }
     }
 
     /// Connections opened so far (for tests and diagnostics); runs `body` on the loop.
     public func connectionsOpened(_ body: @escaping @Sendable (Int) -> Void) {
         loop.execute { [self] in body(pool.connectionsOpened) }
+    }
+
+    /// Requests waiting in the queue (not on the wire), for tests; runs `body` on the loop.
+    func queuedCount(_ body: @escaping @Sendable (Int) -> Void) {
+        loop.execute { [self] in body(queue.count) }
     }
 
     public static func monotonicNow() -> Double {
@@ -135,11 +175,15 @@ public final class RESTClient: @unchecked Sendable {
 
     // MARK: - Scheduling (loop thread)
 
+    /// Admits what the limiter allows, in order, and sets a timer for the earliest wait.
+    /// Known shortcoming (issue 6): a linear scan per event; fine for hundreds waiting.
     private func pump() {
         let now = configuration.clock()
         var earliest = Double.infinity
         var i = 0
         while i < queue.count {
+            // Admit only what can be written now; a finished exchange pumps again.
+            guard pool.canStartNow(origin) else { break }
             let pending = queue[i]
             if pending.notBefore > now {
                 earliest = min(earliest, pending.notBefore)
@@ -157,7 +201,7 @@ public final class RESTClient: @unchecked Sendable {
                 i += 1
             case .fail(let rejection):
                 queue.remove(at: i)
-                pending.completion(.failure(error(for: rejection, pending, now: now)))
+                deliver(pending, .failure(error(for: rejection, pending, now: now)))
             }
         }
         scheduleWake(at: earliest, now: now)
@@ -198,7 +242,7 @@ public final class RESTClient: @unchecked Sendable {
             case .staleConnection: .transport(.connectionReset)
             }
             logger.warn("rest request failed", ["route": pending.route, "error": "\(kind)"])
-            pending.completion(.failure(RESTError(kind, method: pending.method, path: pending.path)))
+            deliver(pending, .failure(RESTError(kind, method: pending.method, path: pending.path)))
             return
         }
 
@@ -207,27 +251,43 @@ public final class RESTClient: @unchecked Sendable {
                                  bodyRetryAfter: errorBody?.retryAfter, bodyGlobal: errorBody?.global)
         switch limiter.record(ticket, info, now: now, attempt: pending.attempt) {
         case .complete:
-            if (200..<300).contains(response.status) {
-                pending.completion(.success(RESTResponse(status: response.status, headers: response.headers, body: response.body)))
+            if Self.isRetryableServerError(response.status), pending.method.isIdempotent,
+               pending.attempt <= configuration.rateLimits.maxRetries {
+                // Discord's edge answers 502/503/504 when busy; repeat safe methods with backoff.
+                let delay = configuration.serverErrorBackoff * Double(1 << min(pending.attempt - 1, 6))
+                logger.info("rest server error, retrying", ["route": pending.route, "status": response.status,
+                                                            "attempt": pending.attempt])
+                pending.notBefore = now + delay
+                if !pending.isFinished { queue.insert(pending, at: 0) }
+            } else if (200..<300).contains(response.status) {
+                deliver(pending, .success(RESTResponse(status: response.status, headers: response.headers, body: response.body)))
             } else {
                 if response.status == 401 || response.status == 403 {
                     logger.warn("rest request refused", ["route": pending.route, "status": response.status])
                 }
-                pending.completion(.failure(RESTError(.http, method: pending.method, path: pending.path, status: response.status,
+                deliver(pending, .failure(RESTError(.http, method: pending.method, path: pending.path, status: response.status,
                                                       code: errorBody?.code, message: errorBody?.message)))
             }
         case .retry(let at):
             logger.info("rest rate limited, retrying", ["route": pending.route, "retry_after": at - now,
                                                         "global": info.global, "attempt": pending.attempt])
             pending.notBefore = at
-            queue.insert(pending, at: 0)
+            if !pending.isFinished { queue.insert(pending, at: 0) }
         case .giveUp(let retryAfter):
             logger.warn("rest rate limited, giving up", ["route": pending.route, "retry_after": retryAfter])
-            pending.completion(.failure(RESTError(.rateLimited(retryAfter: retryAfter), method: pending.method,
+            deliver(pending, .failure(RESTError(.rateLimited(retryAfter: retryAfter), method: pending.method,
                                                   path: pending.path, status: 429, code: errorBody?.code,
                                                   message: errorBody?.message)))
         }
     }
+
+    /// Hands `result` to the caller (once) and forgets the request.
+    private func deliver(_ pending: PendingRequest, _ result: Result<RESTResponse, RESTError>) {
+        live[pending.id] = nil
+        pending.finish(result)
+    }
+
+    static func isRetryableServerError(_ status: Int) -> Bool { status == 502 || status == 503 || status == 504 }
 
     private func error(for rejection: RateLimiter.Rejection, _ pending: PendingRequest, now: Double) -> RESTError {
         switch rejection {
@@ -251,28 +311,17 @@ public final class RESTClient: @unchecked Sendable {
         return nil
     }
 
-    /// A path safe to echo in an error for an invalid request (control bytes replaced).
+    /// The path as errors show it: control bytes replaced, at most 200 characters, and the
+    /// secret token of webhook / interaction paths (`/webhooks/{id}/{token}`) replaced by `:token`.
     static func redactedPath(_ path: String) -> String {
-        String(path.unicodeScalars.prefix(200).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
-    }
-}
-
-/// One request waiting for, or on, the wire. Loop-confined.
-private final class PendingRequest {
-    let method: HTTPMethod
-    let path: String
-    let route: RESTRoute
-    let request: HTTPRequest
-    let completion: @Sendable (Result<RESTResponse, RESTError>) -> Void
-    var attempt = 0
-    var notBefore = 0.0
-
-    init(method: HTTPMethod, path: String, route: RESTRoute, request: HTTPRequest,
-         completion: @escaping @Sendable (Result<RESTResponse, RESTError>) -> Void) {
-        self.method = method
-        self.path = path
-        self.route = route
-        self.request = request
-        self.completion = completion
+        let parts = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        var segments = parts[0].split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        for i in segments.indices.dropFirst(2)
+        where ["webhooks", "interactions"].contains(segments[i - 2])
+            && !segments[i - 1].isEmpty && segments[i - 1].utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
+            segments[i] = ":token"
+        }
+        let joined = segments.joined(separator: "/") + (parts.count > 1 ? "?" + parts[1] : "")
+        return String(joined.unicodeScalars.prefix(200).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
     }
 }

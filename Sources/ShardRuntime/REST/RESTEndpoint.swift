@@ -57,7 +57,9 @@ public struct RESTEndpoint: Sendable, Equatable {
 
 extension RESTClient {
     /// Sends a prepared endpoint; `completion` as in `request(_:_:body:completion:)`.
-    public func request(_ endpoint: RESTEndpoint, completion: @escaping @Sendable (Result<RESTResponse, RESTError>) -> Void) {
+    @discardableResult
+    public func request(_ endpoint: RESTEndpoint,
+                        completion: @escaping @Sendable (Result<RESTResponse, RESTError>) -> Void) -> RESTRequestID {
         request(endpoint.method, endpoint.path, body: endpoint.body, completion: completion)
     }
 
@@ -82,10 +84,13 @@ extension RESTClient {
     }
 
     public func getGatewayBot() async throws(RESTError) -> GatewayBotInfo {
-        let result: Result<GatewayBotInfo, RESTError> = await withCheckedContinuation { continuation in
-            getGatewayBot { continuation.resume(returning: $0) }
+        let endpoint = RESTEndpoint.gatewayBot
+        let response = try await request(endpoint.method, endpoint.path)
+        guard let json = try? response.json(), let info = GatewayBotInfo(json: json) else {
+            throw RESTError(.invalidResponse("GET /gateway/bot answer lacks url/shards/session_start_limit"),
+                            method: .get, path: endpoint.path, status: response.status)
         }
-        return try result.get()
+        return info
     }
 
     public func createMessage(channelID: String, _ fields: JSONValue) async throws(RESTError) -> JSONValue {

@@ -1,6 +1,7 @@
 /// Every failure of a REST call, with what a caller needs to act on it: the method and
 /// path, the HTTP status, and Discord's error `code` / `message` when the body had them.
-/// Never contains the token (paths and bodies the client builds never carry it).
+/// Never contains the bot token (it lives only in the `Authorization` header), nor a
+/// webhook/interaction token (redacted from `path`).
 public struct RESTError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
         /// Discord answered with a non-2xx status (other than a retried 429).
@@ -21,11 +22,14 @@ public struct RESTError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidRequest(String)
         /// The client was shut down before the request completed.
         case shutdown
+        /// `RESTClient.cancel(_:)` or the calling Task's cancellation.
+        case cancelled
     }
 
     public var kind: Kind
     public var method: HTTPMethod
-    /// The request path relative to the base URL (e.g. `/channels/1/messages`).
+    /// The request path relative to the base URL (e.g. `/channels/1/messages`), with
+    /// webhook/interaction tokens replaced by `:token`.
     public var path: String
     public var status: Int?
     /// Discord's JSON error `code` (e.g. 50035 invalid form body), when present.
@@ -55,6 +59,7 @@ public struct RESTError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidResponse(let reason): out += " failed: \(reason)"
         case .invalidRequest(let reason): out += " not sent: \(reason)"
         case .shutdown: out += " cancelled: REST client shut down"
+        case .cancelled: out += " cancelled"
         }
         if let code { out += " (code \(code))" }
         if let message { out += ": \(message)" }

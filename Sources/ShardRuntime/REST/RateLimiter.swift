@@ -8,7 +8,8 @@
 /// Policy:
 /// - Per-route buckets: a route's bucket hash is learned from `X-RateLimit-Bucket`; the
 ///   bucket is hash + major parameter. Until learned, one request per route is in flight.
-///   `Remaining` is reserved on send and refilled after `Reset-After`.
+///   `Remaining` is reserved on send and refilled after `Reset-After`, but only once every
+///   answer from the old window is in (a late request may count in the new window).
 /// - Global limit: at most `globalLimit` sends per `globalWindow` (sliding), and a global
 ///   429 blocks everything for its `retry_after`.
 /// - 429: wait `retry_after` and retry, at most `maxRetries` times.
@@ -16,6 +17,9 @@
 ///   `unauthorizedLimit` 401s in a row stop all sending (the token is bad; requests fail fast); 401/403/non-shared 429 count towards `invalidRequestLimit`
 ///   per `invalidRequestWindow`, after which requests fail fast until the window slides
 ///   (Discord bans an IP at 10 000 per 10 minutes).
+///
+/// Known shortcoming (issue 6): interaction callbacks, which Discord exempts from the
+/// global limit, are counted against it here.
 public struct RateLimiter: Sendable {
     public struct Configuration: Sendable {
         public var globalLimit = 50
@@ -107,6 +111,8 @@ public struct RateLimiter: Sendable {
         if let key {
             var bucket = buckets[key, default: Bucket()]
             if let resetAt = bucket.resetAt, resetAt <= now {
+                // Answers still due may have landed in the new window: learn from them first.
+                if bucket.inFlight > 0 { return .waitForResponse }
                 bucket.remaining = bucket.limit
                 bucket.resetAt = nil
             }
@@ -155,6 +161,7 @@ public struct RateLimiter: Sendable {
         }
         learn(ticket.route, info, now: now)
         countInvalid(info, now: now)
+        if buckets.count > Self.maxIdleBuckets { purgeIdleBuckets(now: now) }
 
         guard info.status == 429 else { return .complete }
         let retryAfter = max(0, info.retryAfter ?? info.resetAfter ?? 1)
@@ -173,6 +180,20 @@ public struct RateLimiter: Sendable {
 
     /// Forget a 401 stop (for example after the token was replaced).
     public mutating func resetAuthorization() { consecutiveUnauthorized = 0 }
+
+    /// Above this many buckets (one per bucket hash and channel/guild), idle ones are dropped:
+    /// a bot that posts to many channels must not grow without bound. A dropped bucket is
+    /// learned again by its next request.
+    static let maxIdleBuckets = 10_000
+
+    private mutating func purgeIdleBuckets(now: Double) {
+        buckets = buckets.filter { _, bucket in
+            bucket.inFlight > 0 || (bucket.resetAt.map { $0 > now } ?? false)
+        }
+    }
+
+    /// Buckets currently tracked (for tests).
+    var bucketCount: Int { buckets.count }
 
     private func bucketKey(for route: RESTRoute) -> String? {
         let major = route.majorParameter ?? "-"
@@ -204,15 +225,16 @@ public struct RateLimiter: Sendable {
             return
         }
         let resetAt = now + resetAfter
-        if let known = bucket.resetAt, let current = bucket.remaining, resetAt <= known + 0.05 {
-            // Same window: answers may arrive out of order; never raise what is left.
+        if let known = bucket.resetAt, let current = bucket.remaining, now < known {
+            // The window we know is still open: answers arrive out of order and with
+            // varying delay, so never raise what is left, and keep the latest reset.
             bucket.remaining = min(current, remaining)
+            bucket.resetAt = max(known, resetAt)
         } else {
             // A new window: requests still in flight will use up part of it.
             bucket.remaining = max(0, remaining - bucket.inFlight)
             bucket.resetAt = resetAt
         }
-        if bucket.resetAt == nil || resetAt > bucket.resetAt! { bucket.resetAt = resetAt }
         buckets[key] = bucket
     }
 

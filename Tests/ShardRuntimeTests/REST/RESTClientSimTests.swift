@@ -35,7 +35,7 @@ import Testing
             #expect(edited["content"]?.stringValue == "pong!")
             try await client.createReaction(channelID: channel, messageID: id, emoji: "👍")
             try await client.deleteMessage(channelID: channel, messageID: id)
-            #expect(RESTPeer.waitUntil(timeout: 5) { seen.all().count == 4 })
+            #expect(await RESTPeer.waitUntil(timeout: 5) { seen.all().count == 4 })
             let kinds = seen.all()
             #expect(kinds.first == "created \(channel) pong")
             #expect(kinds.dropFirst().first == "edited \(channel) pong!")
@@ -83,16 +83,35 @@ import Testing
 
     @Test func tooManyRequestsFromTheSimIsRetried() async throws {
         let lines = LockedLines()
-        try await Self.withSim(logger: Logger(level: .info, sink: { lines.append($0) })) { sim, client in
+        let logger = Logger(level: .info, sink: { lines.append($0) })
+        try await Self.withSim(logger: logger) { sim, client in
             let channel = sim.world.generalChannelID
-            // A first client used the bucket up; ours does not know yet and gets a 429.
-            sim.setRESTRateLimit(RESTRateLimit(limit: 1, window: 0.3))
-            let other = try RESTClient(token: Token(sim.token), baseURL: sim.apiBaseURL, loop: client.loop)
+            // Two clients (two limiters) that know nothing yet post into a bucket of 1 at
+            // the same moment: the sim answers one of them 429, which must wait and retry.
+            sim.setRESTRateLimit(RESTRateLimit(limit: 1, window: 0.5))
+            let other = try RESTClient(token: Token(sim.token), baseURL: sim.apiBaseURL, loop: client.loop, logger: logger)
             defer { other.shutdown() }
-            _ = try await other.createMessage(channelID: channel, ["content": "first"])
-            let message = try await client.createMessage(channelID: channel, ["content": "second"])
-            #expect(message["content"]?.stringValue == "second")
-            #expect(lines.all().filter { $0.contains("rest rate limited, retrying") }.count == 1)
+            async let first = other.createMessage(channelID: channel, ["content": "first"])
+            async let second = client.createMessage(channelID: channel, ["content": "second"])
+            let contents = try await [first, second].map { $0["content"]?.stringValue }
+            #expect(contents == ["first", "second"])
+            #expect(lines.all().filter { $0.contains("rest rate limited, retrying") }.count == 1, "\(lines.all())")
+        }
+    }
+
+    @Test func globalTooManyRequestsIsRecognisedAndRetried() async throws {
+        let lines = LockedLines()
+        let logger = Logger(level: .info, sink: { lines.append($0) })
+        try await Self.withSim(logger: logger) { sim, client in
+            let channel = sim.world.generalChannelID
+            sim.setRESTRateLimit(RESTRateLimit(limit: 1, window: 0.5, global: true))
+            let other = try RESTClient(token: Token(sim.token), baseURL: sim.apiBaseURL, loop: client.loop, logger: logger)
+            defer { other.shutdown() }
+            async let first = other.createMessage(channelID: channel, ["content": "first"])
+            async let second = client.createMessage(channelID: channel, ["content": "second"])
+            _ = try await [first, second]
+            let retries = lines.all().filter { $0.contains("rest rate limited, retrying") }
+            #expect(retries.count == 1 && retries.first?.contains("global=true") == true, "\(retries)")
         }
     }
 

@@ -23,7 +23,7 @@ final class RESTPeer: @unchecked Sendable {
         return Fixtures.packageRoot.appendingPathComponent(".venv/bin/python").path
     }
 
-    init(arguments: [String] = []) throws {
+    private init(arguments: [String]) throws {
         let script = Fixtures.packageRoot.appendingPathComponent("Tests/peers/rest_peer.py").path
         process.executableURL = URL(fileURLWithPath: Self.python)
         process.arguments = [script] + arguments
@@ -36,16 +36,22 @@ final class RESTPeer: @unchecked Sendable {
             self.consume(data)
         }
         try process.run()
+    }
+
+    /// Starts the peer and waits (without blocking a thread) for it to report its port.
+    static func start(arguments: [String] = []) async throws -> RESTPeer {
+        let peer = try RESTPeer(arguments: arguments)
         var found: Int?
-        _ = Self.waitUntil(timeout: 10) {
-            found = self.snapshot().first { $0.hasPrefix("PORT ") }.flatMap { Int($0.dropFirst(5)) }
+        _ = await waitUntil(timeout: 15) {
+            found = peer.snapshot().first { $0.hasPrefix("PORT ") }.flatMap { Int($0.dropFirst(5)) }
             return found != nil
         }
         guard let found else {
-            stop()
+            peer.stop()
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "rest_peer.py did not report a port"])
         }
-        port = found
+        peer.port = found
+        return peer
     }
 
     private var partial = ""
@@ -80,8 +86,8 @@ final class RESTPeer: @unchecked Sendable {
 
     /// Waits (bounded) until the peer has logged `count` requests.
     @discardableResult
-    func waitForRequests(_ count: Int, timeout: Double = 10) -> [Request] {
-        _ = Self.waitUntil(timeout: timeout) { self.requests().count >= count }
+    func waitForRequests(_ count: Int, timeout: Double = 10) async -> [Request] {
+        _ = await Self.waitUntil(timeout: timeout) { self.requests().count >= count }
         return requests()
     }
 
@@ -92,13 +98,14 @@ final class RESTPeer: @unchecked Sendable {
     }
 
     /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
-    static func waitUntil(timeout: Double, _ condition: () -> Bool) -> Bool {
+    /// Sleeps with `Task.sleep`, so it never blocks a thread of the shared test pool.
+    static func waitUntil(timeout: Double, _ condition: () async -> Bool) async -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if condition() { return true }
-            usleep(5_000)
+            if await condition() { return true }
+            try? await Task.sleep(nanoseconds: 5_000_000)
         }
-        return condition()
+        return await condition()
     }
 }
 

@@ -34,4 +34,11 @@ import Testing
         headers.set("x-ratelimit-REMAINING", "3")
         #expect(headers.values("X-RateLimit-Remaining") == ["3"])
     }
+
+    @Test func methodNamesParseCaseInsensitively() {
+        #expect(HTTPMethod(name: "post") == .post)
+        #expect(HTTPMethod(name: "Delete") == .delete)
+        #expect(HTTPMethod(name: "TRACE") == nil)
+        #expect(HTTPMethod.put.isIdempotent && !HTTPMethod.post.isIdempotent && !HTTPMethod.patch.isIdempotent)
+    }
 }

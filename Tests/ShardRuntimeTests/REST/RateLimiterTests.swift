@@ -50,23 +50,30 @@ import Testing
     }
 
     /// A simulated Discord with a fixed-window bucket of 5 per second; 50 calls in a burst.
-    @Test func burstOf50RespectsRemainingAndResetAfter() {
+    /// Each request reaches the server after a random delay and its answer comes back after
+    /// another (up to 0.3 s each way, deterministic seed), so answers arrive out of order
+    /// and a late request can land in the next window.
+    @Test(arguments: [0.0, 0.1, 0.3])
+    func burstOf50RespectsRemainingAndResetAfter(jitter: Double) {
         var limiter = RateLimiter()
+        var random = SeededRandom(seed: 42)
         var now = 0.0
         var windowEnd = -1.0, used = 0, violations = 0, completed = 0
         var pending = 50
-        var inFlight: [(at: Double, ticket: RateLimiter.Ticket, info: RateLimitInfo, attempt: Int)] = []
-        func serve() -> RateLimitInfo {
-            if now >= windowEnd { windowEnd = now + 1; used = 0 }
+        // (time, kind): arrive at server, or answer at client.
+        var events: [(at: Double, ticket: RateLimiter.Ticket, info: RateLimitInfo?, attempt: Int)] = []
+        func serve(at time: Double) -> RateLimitInfo {
+            if time >= windowEnd { windowEnd = time + 1; used = 0 }
             guard used < 5 else {
                 violations += 1
-                return RateLimitInfo(status: 429, bucket: "m", limit: 5, remaining: 0, resetAfter: windowEnd - now, retryAfter: windowEnd - now)
+                return RateLimitInfo(status: 429, bucket: "m", limit: 5, remaining: 0, resetAfter: windowEnd - time,
+                                     retryAfter: windowEnd - time)
             }
             used += 1
-            return RateLimitInfo(status: 200, bucket: "m", limit: 5, remaining: 5 - used, resetAfter: windowEnd - now)
+            return RateLimitInfo(status: 200, bucket: "m", limit: 5, remaining: 5 - used, resetAfter: windowEnd - time)
         }
         var steps = 0
-        while completed < 50 && steps < 10_000 {
+        while completed < 50 && steps < 100_000 {
             steps += 1
             var wake = Double.infinity
             while pending > 0 {
@@ -76,15 +83,20 @@ import Testing
                     break
                 }
                 pending -= 1
-                inFlight.append((now + 0.02, ticket, serve(), 1))
+                events.append((now + 0.01 + random.next() * jitter, ticket, nil, 1))
             }
-            let next = min(wake, inFlight.map(\.at).min() ?? .infinity)
+            let next = min(wake, events.map(\.at).min() ?? .infinity)
             guard next.isFinite else { break }
             now = max(now, next)
-            let done = inFlight.filter { $0.at <= now }
-            inFlight.removeAll { $0.at <= now }
-            for item in done {
-                switch limiter.record(item.ticket, item.info, now: now, attempt: item.attempt) {
+            let due = events.filter { $0.at <= now }.sorted { $0.at < $1.at }
+            events.removeAll { $0.at <= now }
+            for event in due {
+                guard let info = event.info else {
+                    // Reached the server: answer travels back.
+                    events.append((event.at + 0.01 + random.next() * jitter, event.ticket, serve(at: event.at), event.attempt))
+                    continue
+                }
+                switch limiter.record(event.ticket, info, now: now, attempt: event.attempt) {
                 case .complete: completed += 1
                 case .retry, .giveUp: pending += 1
                 }
@@ -92,8 +104,8 @@ import Testing
         }
         #expect(completed == 50)
         #expect(violations == 0)
-        // 10 windows are needed; the limiter should not waste more than about one.
-        #expect(now >= 9 && now < 11.5, "took \(now)s")
+        // 10 windows are needed; the limiter should not waste much more than the round trips.
+        #expect(now >= 9 && now < 11 + 20 * jitter, "took \(now)s")
     }
 
     @Test func tooManyRequestsWaitsRetryAfterThenRetriesBounded() throws {
@@ -192,6 +204,20 @@ import Testing
         #expect(Self.ticket(limiter.admit(Self.send1, now: 60.5)) != nil)
     }
 
+    @Test func idleBucketsArePurgedBeyondTheCap() throws {
+        var limiter = RateLimiter()
+        // One send per channel, 30 ms apart (under the global limit), each window 1 s long.
+        for channel in 0...RateLimiter.maxIdleBuckets {
+            let now = Double(channel) * 0.03
+            let route = RESTRoute(method: .post, path: "/channels/\(channel)/messages")
+            let t = try #require(Self.ticket(limiter.admit(route, now: now)))
+            _ = limiter.record(t, RateLimitInfo(status: 200, bucket: "h", limit: 5, remaining: 4, resetAfter: 1), now: now, attempt: 1)
+        }
+        // Passing the cap dropped every bucket whose window had closed; only the last
+        // second's (about 34) remain instead of 10 001.
+        #expect(limiter.bucketCount < 50)
+    }
+
     @Test func headersAreReadIntoRateLimitInfo() {
         let headers: HTTPHeaders = ["x-ratelimit-bucket": "h1", "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0",
                                     "X-RateLimit-Reset-After": "1.250", "Retry-After": "2", "X-RateLimit-Global": "true",
@@ -200,5 +226,19 @@ import Testing
         #expect(info == RateLimitInfo(status: 429, bucket: "h1", limit: 5, remaining: 0, resetAfter: 1.25,
                                       retryAfter: 1.5, global: true, scope: "user"))
         #expect(RateLimitInfo(status: 429, headers: ["Retry-After": "2"]).retryAfter == 2)
+    }
+}
+
+/// A small deterministic generator (SplitMix64) for reproducible simulations.
+struct SeededRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    /// Uniform in [0, 1).
+    mutating func next() -> Double {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
     }
 }
