@@ -210,8 +210,13 @@ final class BotRuntime: @unchecked Sendable {
 
     private func startShards(intents: Intents, endpoint: Endpoint) {
         let sessions = options.sessionFile.map { SessionFile(path: $0, logger: logger).load() } ?? [:]
-        let (ids, total) = shardIDs(endpoint: endpoint)
+        let gatewayBot = lookUpGatewayBot()
+        let (ids, total) = shardIDs(gatewayBot: gatewayBot)
         shardCount = ids.count
+        if identifyQueue == nil {
+            // One queue for every shard of the process, with Discord's identify concurrency.
+            identifyQueue = LocalIdentifyQueue(maxConcurrency: max(1, gatewayBot?.sessionStartLimit.maxConcurrency ?? 1))
+        }
         for id in ids {
             var builder = Shard.builder(token: endpoint.token, intents: intents)
                 .shard(id: id, total: total)
@@ -221,7 +226,7 @@ final class BotRuntime: @unchecked Sendable {
                 .logger(logger)
                 .resumeSession(sessions[id])
             if let identifyQueue { builder = builder.identifyQueue(identifyQueue) }
-            if let url = endpoint.gatewayURL { builder = builder.gatewayURL(url) }
+            if let url = endpoint.gatewayURL ?? gatewayBot?.url { builder = builder.gatewayURL(url) }
             let shard = builder.build(onEvent: { [weak self] event in self?.handle(event, shardID: id) })
             shards.add(shard)
             Task {
@@ -237,35 +242,31 @@ final class BotRuntime: @unchecked Sendable {
     }
 
     /// Which shards this process runs, and of how many.
-    private func shardIDs(endpoint: Endpoint) -> (ids: [Int], total: Int) {
+    private func shardIDs(gatewayBot: GatewayBotInfo?) -> (ids: [Int], total: Int) {
         switch options.shards {
         case .single(let id, let total): return ([id], total)
         case .count(let count): return (Array(0..<count), count)
         case .automatic:
-            let count = recommendedShardCount(endpoint: endpoint) ?? 1
+            let count = max(1, gatewayBot?.shards ?? 1)
             return (Array(0..<count), count)
         }
     }
 
-    private func recommendedShardCount(endpoint: Endpoint) -> Int? {
-        guard let client = try? RESTClient(token: endpoint.token, baseURL: endpoint.apiURL, tls: endpoint.tls,
-                                           logger: logger) else { return nil }
-        let answer = LockedValue<Result<GatewayBotInfo, RESTError>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        client.getGatewayBot { result in
-            answer.set(result)
-            done.signal()
-        }
-        _ = done.wait(timeout: .now() + 30)
-        // Closes its kept-alive connection before the client goes away: a RESTClient dropped
-        // without shutdown() crashes when that connection ends later (issue 6, REST layer).
-        client.shutdown()
-        switch answer.get() {
-        case .success(let info): return max(1, info.shards)
+    /// `GET /gateway/bot`: the recommended shard count and the identify concurrency. Skipped
+    /// when neither is needed (explicit shards and an injected identify queue).
+    private func lookUpGatewayBot() -> GatewayBotInfo? {
+        if case .automatic = options.shards {} else if identifyQueue != nil { return nil }
+        switch rest.gatewayBot(timeout: 30) {
+        case .success(let info):
+            logger.info("gateway bot info", ["shards": info.shards,
+                                              "max_concurrency": info.sessionStartLimit.maxConcurrency,
+                                              "session_starts_left": info.sessionStartLimit.remaining])
+            return info
         case .failure(let error):
-            logger.warn("GET /gateway/bot failed; running one shard", ["error": "\(error)"])
+            logger.warn("GET /gateway/bot failed; one shard, one identify per 5 s", ["error": "\(error)"])
             return nil
-        case nil: return nil
+        case nil:
+            return nil
         }
     }
 
