@@ -1,6 +1,7 @@
 /* The sandbox (issue 5): a reduced standard library, no __gc metamethods, text-only load, a require
    that finds only Lua files beside the script, print through the host, and
-   pcall/xpcall/coroutine.resume wrappers that cannot swallow an abort. */
+   pcall/xpcall/coroutine.resume wrappers that cannot swallow an abort (and cannot resume
+   or close a handler's own coroutine, which only the host may continue: issue 6). */
 #include "lb_internal.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,11 +172,17 @@ static int lb_setmetatable(lua_State *L) {
 }
 
 static const char lb_wrappers[] =
-    "local check, pcall, xpcall, resume, close = ...\n"
+    "local check, pcall, xpcall, resume, close, handler = ...\n"
     "_G.pcall = function(...) return check(pcall(...)) end\n"
     "_G.xpcall = function(...) return check(xpcall(...)) end\n"
-    "coroutine.resume = function(...) return check(resume(...)) end\n"
-    "coroutine.close = function(...) return check(close(...)) end\n";
+    "coroutine.resume = function(co, ...)\n"
+    "  if handler(co) then return false, 'cannot resume a handler coroutine' end\n"
+    "  return check(resume(co, ...))\n"
+    "end\n"
+    "coroutine.close = function(co, ...)\n"
+    "  if handler(co) then return false, 'cannot close a handler coroutine' end\n"
+    "  return check(close(co, ...))\n"
+    "end\n";
 
 /* [-0, +0, e] copies field k of the table at -1 into the table at -2. */
 static void lb_copy_field(lua_State *L, const char *k) {
@@ -200,7 +207,8 @@ void lb_open_sandbox(lua_State *L, lb_state *S) {
     lua_getfield(L, -1, "resume");
     lua_getfield(L, -2, "close");
     lua_remove(L, -3);
-    lua_call(L, 5, 0);
+    lua_pushcfunction(L, lb_coro_is_handler_arg);
+    lua_call(L, 6, 0);
 
     if (S->sandbox) lua_pushnil(L);
     else lua_getglobal(L, "require");

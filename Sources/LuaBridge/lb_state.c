@@ -174,6 +174,8 @@ static int lb_setup(lua_State *L) {
     lb_open_json(L);
     lb_open_shard(L);
     lb_open_timer(L);
+    lb_open_coro(L);
+    lb_open_rest(L);
     lb_open_sandbox(L, S);
     lua_newtable(L);
     lua_setglobal(L, "store");

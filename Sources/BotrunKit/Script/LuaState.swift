@@ -101,6 +101,19 @@ final class LuaState {
         }
     }
 
+    /// Continues the coroutine parked on REST call `id` with its result (issue 6).
+    func resume(_ id: Int64, with result: ScriptRESTResult) -> Int32 {
+        switch result {
+        case .success(let status, let body):
+            return body.withUnsafeBufferPointer { lb_resume(raw, id, Int32(status), $0.baseAddress, $0.count, nil, 0) }
+        case .failure(let status, let message):
+            return lb_resume(raw, id, Int32(status ?? 0), nil, 0, message, message.utf8.count)
+        }
+    }
+
+    /// Coroutines parked on REST calls.
+    var parkedCount: Int { Int(lb_parked_count(raw)) }
+
     /// Seconds from now until the earliest timer, or nil when there is none.
     var nextTimerDelay: Double? {
         let deadline = lb_next_deadline(raw)
@@ -115,7 +128,7 @@ final class LuaState {
             let rc = lb_run_timer(raw, now)
             if rc == LB_NOT_FOUND { return ran }
             ran += 1
-            if rc != LB_OK { report(rc) }
+            if rc != LB_OK && rc != LB_PENDING { report(rc) }
         }
     }
 }

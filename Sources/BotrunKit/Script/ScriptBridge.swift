@@ -2,15 +2,18 @@ import Foundation
 import LuaBridge
 import ShardRuntime
 
-/// What the C callbacks of one Lua state reach: the shards, the logger, stdout.
+/// What the C callbacks of one Lua state reach: the shards, REST, the logger, stdout.
 final class ScriptBridge: @unchecked Sendable {
     let control: any ShardControl
+    let calls: ScriptRESTCalls
     let logger: Logger
     let output: @Sendable (String) -> Void
     let scriptName: String
 
-    init(control: any ShardControl, logger: Logger, output: @escaping @Sendable (String) -> Void, scriptName: String) {
+    init(control: any ShardControl, calls: ScriptRESTCalls, logger: Logger,
+         output: @escaping @Sendable (String) -> Void, scriptName: String) {
         self.control = control
+        self.calls = calls
         self.logger = logger
         self.output = output
         self.scriptName = scriptName
@@ -82,6 +85,19 @@ final class ScriptBridge: @unchecked Sendable {
         host.print = { ctx, line, len in
             let bridge = Unmanaged<ScriptBridge>.fromOpaque(ctx!).takeUnretainedValue()
             bridge.output(ScriptBridge.string(line, len))
+        }
+        host.rest_request = { ctx, method, path, pathLength, body, bodyLength, id, err, errcap in
+            let bridge = Unmanaged<ScriptBridge>.fromOpaque(ctx!).takeUnretainedValue()
+            let payload = body.map { ScriptBridge.bytes($0, bodyLength) }
+            switch bridge.calls.start(method: String(cString: method!), path: ScriptBridge.string(path, pathLength),
+                                      body: payload) {
+            case .success(let requestID):
+                id?.pointee = requestID
+                return 0
+            case .failure(let error):
+                ScriptBridge.copy(error.message, into: err, capacity: errcap)
+                return 1
+            }
         }
         return host
     }

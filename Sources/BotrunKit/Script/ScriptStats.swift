@@ -8,4 +8,8 @@ public struct ScriptStats: Sendable, Equatable {
     public var failedReloads: Int = 0
     /// Bytes held by the current Lua state (after the last batch of events).
     public var luaMemoryBytes: Int = 0
+    /// `rest.*` requests started (issue 6).
+    public var restCalls: UInt64 = 0
+    /// Handlers parked on a REST call (after the last batch of events).
+    public var parkedHandlers: Int = 0
 }
