@@ -223,6 +223,7 @@ void lb_close(lb_state *S) {
     free(S->names);
     free(S->required);
     free(S->scratch);
+    free(S->keys);
     free(S->timers);
     free(S);
 }

@@ -13,6 +13,10 @@ public final class ZlibStreamInflater: GatewayDecompressor {
 
     public init() {
         precondition(shim_inflateInit(&stream) == Z_OK, "inflateInit failed")
+        // No adler32 over the output (issue 7: ~4 % of the event path). Discord's stream is
+        // only ever sync-flushed, never finished, so the checksum at its end is never reached
+        // anyway; the zlib header and the deflate data are still checked.
+        _ = inflateValidate(&stream, 0)
     }
 
     deinit {
