@@ -138,17 +138,27 @@ final class BotRuntime: @unchecked Sendable {
             intents = needed.subtracting(.privileged)
                 .union(options.sim ? Intents.privilegedWanted(by: events) : [])
         }
+        // Intent names in the warnings are spelled as --intents takes them (lower case).
+        func spelled(_ intents: Intents, _ separator: String) -> String {
+            intents.names.map { $0.lowercased() }.joined(separator: separator)
+        }
         for event in events.sorted() {
             let gating = Intents.gating(event: event)
             if !gating.isEmpty && gating.isDisjoint(with: intents) {
                 logger.warn("handler will get no events: its intent is off",
-                            ["event": event, "needs": gating.names.joined(separator: "|")])
+                            ["event": event, "needs": spelled(gating, "|")])
             }
         }
-        let missing = Intents.privilegedWanted(by: events).subtracting(intents)
+        let privileged = Intents.privilegedWanted(by: events)
+        let missing = privileged.subtracting(intents)
         if !missing.isEmpty {
             logger.warn("privileged intents are off; name them with --intents to receive full data",
-                        ["missing": missing.names.joined(separator: "|")])
+                        ["missing": spelled(missing, "|"), "try": "--intents " + spelled(intents.union(missing), ",")])
+        } else if options.sim, case .derivedFromHandlers = options.intents, !privileged.isEmpty {
+            // The local gateway grants them unasked; Discord will not (README, Intents).
+            logger.warn("the local gateway grants privileged intents; against Discord name them with --intents "
+                        + "and enable them in the Developer Portal",
+                        ["privileged": spelled(privileged, "|"), "try": "--intents " + spelled(intents, ",")])
         }
         return intents
     }
@@ -191,6 +201,7 @@ final class BotRuntime: @unchecked Sendable {
         if options.sim {
             var simOptions = GatewaySimOptions()
             simOptions.tls = true
+            simOptions.logger = logger  // the sim's lines follow --log-level and --log-format too
             let sim = GatewaySim(options: simOptions)
             _ = try sim.start()
             self.sim = sim
