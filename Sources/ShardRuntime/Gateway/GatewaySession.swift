@@ -32,6 +32,8 @@ public struct GatewaySession: Sendable {
     private var commandTimerArmed = false
     /// Queued commands beyond this are refused with `.sending`.
     public static let maxPendingCommands = 1000
+    /// The longest heartbeat interval a HELLO may ask for (1 day); Discord sends ~41 250 ms.
+    public static let maxHeartbeatIntervalMillis: Double = 86_400_000
 
     public init(config: SessionConfiguration, resume: ResumeSession? = nil,
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
@@ -164,8 +166,10 @@ public struct GatewaySession: Sendable {
     private mutating func hello(_ h: GatewayPayloadHeader, _ bytes: [UInt8], now: ContinuousClock.Instant,
                                 _ out: inout [SessionAction]) {
         let ms = Self.decode(h, bytes)?["heartbeat_interval"]?.doubleValue ?? 0
-        guard ms > 0, ms.isFinite else {
-            dropConnection(&out, code: CloseCode.resumable, reason: "HELLO without heartbeat_interval")
+        // A hostile or broken server could send 1e300 (Duration would trap) or a value that
+        // makes timers meaningless; Discord sends ~41 s. Refuse anything outside (0, 1 day].
+        guard ms > 0, ms <= GatewaySession.maxHeartbeatIntervalMillis else {
+            dropConnection(&out, code: CloseCode.resumable, reason: "HELLO without a valid heartbeat_interval")
             scheduleReconnect(&out, delay: nextBackoff())
             return
         }

@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+@testable import ShardRuntime
+
+/// A server that sends a nonsensical HELLO must not crash the process or stall the shard:
+/// the HELLO is refused like one without `heartbeat_interval` (close, reconnect with backoff).
+@Suite struct HostileHelloTests {
+    @Test(arguments: ["1e300", "1e15", "86400001", "-5", "0", "\"41250\"", "null", "[]"])
+    func helloWithAbsurdHeartbeatIntervalIsRefusedAndReconnects(_ interval: String) {
+        var h = SessionHarness()
+        h.feed(.start)
+        h.feed(.connectionOpened)
+        let out = h.receive(#"{"op":10,"d":{"heartbeat_interval":\#(interval)}}"#)
+        #expect(out.identifyTickets.isEmpty)
+        #expect(out.timer(.heartbeat) == nil)
+        #expect(out.closes == [CloseCode.resumable])
+        #expect(out.timer(.reconnect) != nil)
+    }
+
+    @Test func helloWithDiscordsIntervalIsAccepted() {
+        var h = SessionHarness(random: 0.5)
+        h.feed(.start)
+        h.feed(.connectionOpened)
+        let out = h.receive(#"{"op":10,"d":{"heartbeat_interval":41250}}"#)
+        #expect(out.identifyTickets == [1])
+        #expect(out.timer(.heartbeat) == .milliseconds(20625))
+    }
+
+    /// A timer far in the future (a hostile interval that got through, a huge backoff) must
+    /// neither trap converting to nanoseconds nor wrap around and fire at once.
+    @Test func eventLoopTimerFarInTheFutureNeitherTrapsNorFiresEarly() {
+        let loop = EventLoop(name: "far-timer")
+        defer { loop.shutdown() }
+        let log = EventLoopTests.Log()
+        let far = loop.schedule(after: 1e15) { log.add("far") }
+        let nan = loop.schedule(after: .nan) { log.add("nan") }
+        loop.schedule(after: 0.02) { log.add("near") }
+        // The NaN timer counts as "now"; the far one must not come before "near".
+        let items = log.wait(count: 2)
+        #expect(items.sorted() == ["nan", "near"])
+        far.cancel()
+        nan.cancel()
+    }
+}
