@@ -40,4 +40,43 @@ import Testing
         #expect(rc == LB_ERR_MEMORY, "\(msg)")
         #expect(lua.recorder.logs.filter { $0.message.utf8.count >= 16 << 20 }.count == 0)
     }
+
+    /// The hook raises the time-budget error with hooks switched off; a script's xpcall
+    /// message handler ran inside that and could loop forever.
+    @Test func xpcallHandlerCannotDodgeTheBudget() {
+        let lua = LuaTestState(budget: 0.1)
+        lua.load("""
+            function on_spin(d)
+              xpcall(function() while true do end end, function(e) while true do end end)
+            end
+            function on_plain(d)
+              return xpcall(function() error("boom") end, function(e) _G.seen = e; return "handled" end)
+            end
+            """)
+        #expect(lua.dispatch("SPIN", "{}") == LB_ERR_TIMEOUT)
+        #expect(lua.dispatch("PLAIN", "{}") == LB_OK)
+        #expect(lua.eval("return seen").1.hasSuffix("boom"))
+    }
+
+    /// A coroutine stopped by the budget keeps hooks off; its to-be-closed variables ran
+    /// unbounded when it was closed later (coroutine.close, or coroutine.wrap at once).
+    @Test func stoppedCoroutineCannotRunUnboundedCloseHandlers() {
+        let lua = LuaTestState(budget: 0.1)
+        lua.load("""
+            local function body()
+              local x <close> = setmetatable({}, {__close = function() while true do end end})
+              while true do end
+            end
+            function on_start(d) co = coroutine.create(body); coroutine.resume(co) end
+            function on_close(d) return coroutine.close(co) end
+            function on_wrap(d) coroutine.wrap(body)() end
+            function on_ok(d) print("alive") end
+            """)
+        #expect(lua.dispatch("START", "{}") == LB_ERR_TIMEOUT)
+        let rc = lua.dispatch("CLOSE", "{}")
+        #expect(rc == LB_OK || rc == LB_ERR_RUNTIME || rc == LB_ERR_TIMEOUT, "\(lua.lastError)")
+        #expect(lua.dispatch("WRAP", "{}") == LB_ERR_TIMEOUT)
+        #expect(lua.dispatch("OK", "{}") == LB_OK)
+        #expect(lua.recorder.prints == ["alive"])
+    }
 }
