@@ -209,7 +209,13 @@ static int lb_shard_command(lua_State *L) {
     lua_settop(L, 2);
     if (!lb_check_fields(L, 2, c, msg, sizeof msg)) return lb_fail(L, msg);
     lb_buf *b = lb_buf_push(L);
-    lb_json_encode(L, 2, b, "");
+    lua_pushnil(L);
+    if (lua_next(L, 2)) {
+        lua_pop(L, 2);
+        lb_json_encode(L, 2, b, "");
+    } else {
+        lb_buf_add(L, b, "{}", 2); /* fields are an object; the encoder writes {} as [] */
+    }
     if (S->host.shard_command == NULL) return lb_fail(L, "shard.command not available");
     char err[256] = "";
     if (S->host.shard_command(S->host.ctx, shard, name, b->p, b->len, err, sizeof err) != 0) {

@@ -79,4 +79,11 @@ import Testing
         #expect(lua.dispatch("OK", "{}") == LB_OK)
         #expect(lua.recorder.prints == ["alive"])
     }
+
+    /// Empty fields went out as `"d":[]`, which the gateway answers with a decode-error close.
+    @Test func emptyCommandFieldsAreAnObject() {
+        let lua = LuaTestState()
+        #expect(lua.eval("return shard.command('update_presence', {})").1 == "true")
+        #expect(lua.recorder.commands.map(\.json) == ["{}"])
+    }
 }
