@@ -14,6 +14,7 @@ import Testing
         #expect(out.identifyTickets.isEmpty)
         #expect(out.timer(.heartbeat) == nil)
         #expect(out.closes == [CloseCode.resumable])
+        #expect(out.events.contains(.disconnected(code: CloseCode.resumable, reason: "HELLO without a valid heartbeat_interval")))
         #expect(out.timer(.reconnect) != nil)
     }
 

@@ -169,7 +169,9 @@ public struct GatewaySession: Sendable {
         // A hostile or broken server could send 1e300 (Duration would trap) or a value that
         // makes timers meaningless; Discord sends ~41 s. Refuse anything outside (0, 1 day].
         guard ms > 0, ms <= GatewaySession.maxHeartbeatIntervalMillis else {
-            dropConnection(&out, code: CloseCode.resumable, reason: "HELLO without a valid heartbeat_interval")
+            let why = "HELLO without a valid heartbeat_interval"
+            out.append(.emit(.disconnected(code: CloseCode.resumable, reason: why)))
+            dropConnection(&out, code: CloseCode.resumable, reason: why)
             scheduleReconnect(&out, delay: nextBackoff())
             return
         }
