@@ -43,3 +43,27 @@ import Testing
         nan.cancel()
     }
 }
+
+/// A server that answers every (re)connection with op 7 or op 9 (resumable) must not get a
+/// tight reconnect loop: the first request is honoured at once, repeats before the session is
+/// back back off like any other failure.
+@Suite struct RepeatedReconnectRequestTests {
+    @Test(arguments: [#"{"op":7,"d":null}"#, #"{"op":9,"d":true}"#])
+    func repeatedRequestsBackOff(_ request: String) {
+        var h = SessionHarness()
+        h.connectAndReady()
+        var delays: [Duration] = []
+        for _ in 0..<5 {
+            delays.append(h.receive(request).timer(.reconnect) ?? .seconds(-1))
+            h.feed(.timerFired(.reconnect))
+            h.feed(.connectionOpened)
+            h.receive(#"{"op":10,"d":{"heartbeat_interval":1000}}"#)
+        }
+        #expect(delays.first == .zero)
+        #expect(delays.dropFirst().allSatisfy { $0 > .zero }, "\(delays)")
+        #expect(delays.last! > delays[1], "\(delays)")
+        // Back in session: the next request is immediate again.
+        h.receive(#"{"t":"RESUMED","s":2,"op":0,"d":{}}"#)
+        #expect(h.receive(request).timer(.reconnect) == .zero)
+    }
+}

@@ -144,13 +144,13 @@ public struct GatewaySession: Sendable {
         case GatewayOpcode.reconnect.rawValue:
             out.append(.emit(.reconnectRequested))
             dropConnection(&out, code: CloseCode.resumable, reason: "reconnect requested")
-            scheduleReconnect(&out, delay: .zero)
+            scheduleReconnect(&out, delay: requestedReconnectDelay())
         case GatewayOpcode.invalidSession.rawValue:
             let resumable = Self.decode(h, bytes)?.boolValue ?? false
             out.append(.emit(.invalidSession(resumable: resumable)))
             if resumable, canResume {
                 dropConnection(&out, code: CloseCode.resumable, reason: "invalid session (resumable)")
-                scheduleReconnect(&out, delay: .zero)
+                scheduleReconnect(&out, delay: requestedReconnectDelay())
             } else {
                 forgetSession()
                 dropConnection(&out, code: 1000, reason: "invalid session")
@@ -295,6 +295,16 @@ public struct GatewaySession: Sendable {
 
     /// Exponential backoff with equal jitter: a delay in [cap/2, cap), cap doubling per attempt
     /// from `backoffBase` up to `backoffMax`. Never gives up.
+    /// Op 7 / op 9 (resumable) ask for an immediate reconnect; a server repeating that before
+    /// the session is back would get a tight connect loop, so repeats back off.
+    private mutating func requestedReconnectDelay() -> Duration {
+        if reconnectAttempts == 0 {
+            reconnectAttempts = 1
+            return .zero
+        }
+        return nextBackoff()
+    }
+
     private mutating func nextBackoff() -> Duration {
         reconnectAttempts += 1
         let exponent = min(reconnectAttempts - 1, 30)
