@@ -295,7 +295,12 @@ static int lb_shard_send(lua_State *L) {
                     snprintf(msg, sizeof msg, "bad field 'code' (integer expected, got %s)", lb_actual(L, 4));
                     return lb_fail(L, msg);
                 }
-                code = (int)lua_tointeger(L, 4);
+                lua_Integer v = lua_tointeger(L, 4);
+                if (v < 0 || v > 65535) { /* (int) of 2^32 + 1000 would be 1000 */
+                    snprintf(msg, sizeof msg, "bad field 'code' (0 to 65535 expected, got %lld)", (long long)v);
+                    return lb_fail(L, msg);
+                }
+                code = (int)v;
             }
             if (lua_type(L, 5) == LUA_TSTRING) reason = lua_tolstring(L, 5, &rlen);
             else if (!lua_isnil(L, 5)) {

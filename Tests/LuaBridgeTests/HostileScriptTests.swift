@@ -86,4 +86,14 @@ import Testing
         #expect(lua.eval("return shard.command('update_presence', {})").1 == "true")
         #expect(lua.recorder.commands.map(\.json) == ["{}"])
     }
+
+    /// The close code was cast to int: 2^32 + 1000 arrived at the host as 1000.
+    @Test func closeCodeOutsideSixteenBitsIsRefused() {
+        let lua = LuaTestState()
+        let (rc, msg) = lua.eval("local ok, err = shard.send{type = 'close', code = (1 << 32) + 1000}; return tostring(ok) .. ' ' .. err")
+        #expect(rc == LB_OK && msg.contains("bad field 'code'"), "\(msg)")
+        #expect(lua.recorder.sends.count == 0)
+        #expect(lua.eval("return shard.send{type = 'close', code = 4000}").1 == "true")
+        #expect(lua.recorder.sends.map(\.code) == [4000])
+    }
 }
