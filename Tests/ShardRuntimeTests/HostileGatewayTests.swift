@@ -27,7 +27,7 @@ import Testing
         }
         let reached = log.wait(10) { events, _ in check(events) }
         shard.shutdown()
-        let finished = log.wait(5) { _, finished in finished }
+        let finished = log.wait(15) { _, finished in finished }  // closeTimeout is 5 s (hello_never never answers the close)
         #expect(reached, "\(scenario): \(log.snapshot)")
         #expect(finished, "\(scenario): shutdown did not finish")
         return (nil, log.snapshot)
