@@ -2,10 +2,11 @@ import Foundation
 import Testing
 @testable import ShardRuntime
 
-/// A server that sends a nonsensical HELLO must not crash the process or stall the shard:
+/// A server that sends a nonsensical HELLO must not crash the process or stall the shard
+/// (1e300 trapped in Duration, 1e15 in the event loop, 1e-15 in the rate limiter's Int):
 /// the HELLO is refused like one without `heartbeat_interval` (close, reconnect with backoff).
 @Suite struct HostileHelloTests {
-    @Test(arguments: ["1e300", "1e15", "86400001", "-5", "0", "\"41250\"", "null", "[]"])
+    @Test(arguments: ["1e300", "1e15", "86400001", "-5", "0", "1e-15", "0.5", "\"41250\"", "null", "[]"])
     func helloWithAbsurdHeartbeatIntervalIsRefusedAndReconnects(_ interval: String) {
         var h = SessionHarness()
         h.feed(.start)

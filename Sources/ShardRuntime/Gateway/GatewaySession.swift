@@ -166,9 +166,10 @@ public struct GatewaySession: Sendable {
     private mutating func hello(_ h: GatewayPayloadHeader, _ bytes: [UInt8], now: ContinuousClock.Instant,
                                 _ out: inout [SessionAction]) {
         let ms = Self.decode(h, bytes)?["heartbeat_interval"]?.doubleValue ?? 0
-        // A hostile or broken server could send 1e300 (Duration would trap) or a value that
-        // makes timers meaningless; Discord sends ~41 s. Refuse anything outside (0, 1 day].
-        guard ms > 0, ms <= GatewaySession.maxHeartbeatIntervalMillis else {
+        // A hostile or broken server could send 1e300 (Duration would trap), 1e-15 (the rate
+        // limiter's beat count would overflow Int) or other values that make timers meaningless;
+        // Discord sends ~41 s. Refuse anything outside [1 ms, 1 day].
+        guard ms >= 1, ms <= GatewaySession.maxHeartbeatIntervalMillis else {
             let why = "HELLO without a valid heartbeat_interval"
             out.append(.emit(.disconnected(code: CloseCode.resumable, reason: why)))
             dropConnection(&out, code: CloseCode.resumable, reason: why)
