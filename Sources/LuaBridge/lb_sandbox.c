@@ -282,10 +282,11 @@ static int lb_wrap_call(lua_State *L) {
 /* coroutine.wrap(f): upvalue 1 the original create, 2 the original resume.
    Stack: [-1, +1, e] */
 static int lb_co_wrap(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TFUNCTION);
     lua_settop(L, 1);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
-    lua_call(L, 1, 1);                         /* create raises for a non-function */
+    lua_call(L, 1, 1);
     lua_pushvalue(L, lua_upvalueindex(2));
     lua_pushcclosure(L, lb_wrap_call, 2);
     return 1;
