@@ -6,7 +6,7 @@ import Testing
 /// each broken rule must end the connection with a reason naming it, then reconnect with
 /// backoff (no tight loop, no crash, no hang), and shutdown must still finish.
 @Suite struct HostileGatewayTests {
-    static func run(_ scenario: String, compression: GatewayCompression = .none,
+    static func run(_ scenario: String, compression: GatewayCompression = .none, maxMessageSize: Int = 128 << 20,
                     until check: @escaping ([ShardEvent]) -> Bool) async throws -> (startError: String?, events: [ShardEvent]) {
         let peer = try PythonPeer(script: "hostile_gateway_peer.py", arguments: [scenario])
         defer { peer.stop() }
@@ -14,6 +14,7 @@ import Testing
         let shard = Shard.builder(token: Token("hostile.test.token"), intents: [.guilds])
             .gatewayURL("ws://127.0.0.1:\(peer.port)")
             .compression(compression)
+            .maxMessageSize(maxMessageSize)
             .identifyQueue(LocalIdentifyQueue(maxConcurrency: 1, interval: .milliseconds(10)))
             .logger(Logger(level: .error))
             .timings(invalidSessionDelay: .milliseconds(10) ... .milliseconds(50), backoffBase: .milliseconds(50),
@@ -70,5 +71,15 @@ import Testing
         let (startError, events) = try await Self.run("bad_zlib", compression: .zlibStream) { Self.connects($0) >= 3 }
         #expect(startError == nil)
         #expect(Self.reasons(events).contains { $0.contains("zlib") }, "\(Self.reasons(events))")
+    }
+
+    /// A server that floods pings and never reads: the pongs queued for it were unbounded.
+    /// The backlog is capped (maxMessageSize + 1 MiB) and the connection is dropped.
+    @Test func serverThatNeverReadsIsDroppedNotBufferedForever() async throws {
+        let (startError, events) = try await Self.run("ping_flood", maxMessageSize: 1 << 20) { events in
+            Self.reasons(events).contains { $0.contains("not reading") }
+        }
+        #expect(startError == nil)
+        #expect(Self.reasons(events).contains { $0.contains("not reading") }, "\(Self.reasons(events))")
     }
 }

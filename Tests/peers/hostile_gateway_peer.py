@@ -124,6 +124,16 @@ def scenario(name, conn, key):
         conn.sendall(text({"op": 0, "t": "READY", "s": 1,
                            "d": {"session_id": "s1", "resume_gateway_url": "ws://127.0.0.1:1",
                                  "user": {"id": "1"}}}))
+    elif name == "ping_flood":
+        # Never reads: every ping makes the client queue a pong it cannot send.
+        upgrade(conn, key)
+        conn.sendall(text(HELLO))
+        ping = frame(9, b"p" * 125) * 512
+        conn.settimeout(10)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            conn.sendall(ping)
+        return
     else:
         raise SystemExit("unknown scenario " + name)
     hold(conn)
