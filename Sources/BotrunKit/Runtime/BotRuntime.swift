@@ -187,6 +187,12 @@ final class BotRuntime: @unchecked Sendable {
         }
     }
 
+    /// The API's recommended shard count, if usable: a broken or hostile API answering
+    /// `"shards": 1000000000` would otherwise make this process build a billion shards.
+    static func acceptedShardCount(_ recommended: Int) -> Int? {
+        (1...BotrunOptionParser.maxShards).contains(recommended) ? recommended : nil
+    }
+
     /// Which shards this process runs, and of how many.
     private func shardIDs(endpoint: Endpoint) -> (ids: [Int], total: Int) {
         switch options.shards {
@@ -209,7 +215,13 @@ final class BotRuntime: @unchecked Sendable {
         }
         _ = done.wait(timeout: .now() + 30)
         switch answer.get() {
-        case .success(let info): return max(1, info.shards)
+        case .success(let info):
+            guard let count = BotRuntime.acceptedShardCount(info.shards) else {
+                logger.warn("GET /gateway/bot recommends an impossible shard count; running one shard",
+                            ["shards": info.shards])
+                return nil
+            }
+            return count
         case .failure(let error):
             logger.warn("GET /gateway/bot failed; running one shard", ["error": "\(error)"])
             return nil
