@@ -24,3 +24,20 @@ import Testing
         #expect(error.reason == "body too large" || error.reason == "bad chunk size", "\(error.reason)")
     }
 }
+
+/// Rate-limit headers are numbers from the server: "nan" and "inf" parse as Doubles but
+/// would block a bucket forever (inf) or make every comparison false (nan).
+@Suite struct HostileRateLimitHeaderTests {
+    @Test(arguments: ["inf", "-inf", "nan", "infinity", "1e400"])
+    func nonFiniteTimesAreIgnored(_ value: String) {
+        let headers: HTTPHeaders = ["X-RateLimit-Reset-After": value, "Retry-After": value, "X-RateLimit-Remaining": "0"]
+        let info = RateLimitInfo(status: 429, headers: headers, bodyRetryAfter: nil)
+        #expect(info.resetAfter == nil && info.retryAfter == nil)
+        #expect(RateLimitInfo(status: 429, headers: [:], bodyRetryAfter: Double(value)).retryAfter == nil)
+    }
+
+    @Test func finiteTimesAreRead() {
+        let info = RateLimitInfo(status: 429, headers: ["X-RateLimit-Reset-After": "1.5", "Retry-After": "3"])
+        #expect(info.resetAfter == 1.5 && info.retryAfter == 3)
+    }
+}
