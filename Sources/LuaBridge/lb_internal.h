@@ -75,6 +75,7 @@ void lb_open_sandbox(lua_State *L, lb_state *S);
 void lb_open_json(lua_State *L);
 void lb_open_shard(lua_State *L);
 void lb_open_timer(lua_State *L);
+void lb_open_cguards(lua_State *L);
 
 /* JSON. */
 /* [-0, +1, e] decodes json[0..len) and pushes the value; raises with the byte

@@ -96,4 +96,24 @@ import Testing
         #expect(lua.eval("return shard.send{type = 'close', code = 4000}").1 == "true")
         #expect(lua.recorder.sends.map(\.code) == [4000])
     }
+
+    /// C loops the count hook never interrupts: string.rep("", 2^50) and table.move over 2^40
+    /// indexes ran for hours past the budget; a plain find was a naive O(n*m) search.
+    @Test func longCLoopsAreGuarded() {
+        let lua = LuaTestState(budget: 0.2)
+        let rep = lua.eval("return #string.rep('', 1 << 50) + #string.rep('', 1 << 50, '')")
+        #expect(rep.0 == LB_OK && rep.1 == "0", "\(rep)")
+        let (rc, msg) = lua.eval("table.move({}, 1, 1 << 40, 2)")
+        #expect(rc == LB_ERR_RUNTIME && msg.contains("table.move over more than"), "\(msg)")
+        #expect(lua.eval("local s = string.rep('a', 1e7) local p = string.rep('a', 1e4) .. 'b' return tostring(s:find(p, 1, true)) .. tostring(s:find(p))").1 == "nilnil")
+        // Same answers as Lua's own for the edge cases.
+        #expect(lua.eval("""
+            local r = {}
+            for _, a in ipairs{{"hello", "l", -2}, {"hello", "", 6}, {"hello", "", 7}, {"hello", "h", 0},
+                               {"hello", "lo", -100}, {"a.b", ".", 1, true}, {"a.b", "%."}, {"", ""}} do
+              local x, y = string.find(table.unpack(a)); r[#r + 1] = tostring(x) .. ":" .. tostring(y)
+            end
+            return table.concat(r, " ") .. " " .. string.rep("ab", 3, ",") .. " " .. table.concat(table.move({1, 2, 3}, 1, 3, 2), ",")
+            """).1 == "4:4 6:5 nil:nil 1:1 4:5 2:2 2:2 1:0 ab,ab,ab 1,1,2,3")
+    }
 }
