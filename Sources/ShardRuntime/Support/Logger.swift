@@ -69,7 +69,10 @@ public final class Logger: @unchecked Sendable {
     public func error(_ message: String, _ fields: KeyValuePairs<String, CustomStringConvertible> = [:]) { log(.error, message, fields) }
 
     static func quoteIfNeeded(_ value: String) -> String {
-        if !value.isEmpty, !value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }) { return value }
+        // Control characters (ANSI escapes, CR, tabs from a server's close reason) are quoted too,
+        // so they are escaped instead of reaching the terminal raw.
+        if !value.isEmpty, !value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }),
+           !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return value }
         return jsonString(value)
     }
 
@@ -82,7 +85,7 @@ public final class Logger: @unchecked Sendable {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += String(format: "\\u%04x", scalar.value)
             default: out.unicodeScalars.append(scalar)
             }
         }
