@@ -24,4 +24,13 @@ import Testing
         logger.info("shard connecting", ["shard": 3, "url": "wss://gateway.discord.gg/"])
         #expect(lines.lines == ["info shard connecting shard=3 url=wss://gateway.discord.gg/"])
     }
+
+    /// A script logging what a user typed: the message part is escaped too (one line, no raw
+    /// escapes), quotes and backslashes in it stay readable.
+    @Test func controlCharactersInTheMessageAreEscaped() {
+        let lines = Lines()
+        let logger = Logger(level: .info, format: .text, sink: { lines.lines.append($0) })
+        logger.info("user said \u{1b}[2J\nwarn forged \"q\" \\ ok")
+        #expect(lines.lines == [#"info user said \u001b[2J\nwarn forged "q" \\ ok"#])
+    }
 }

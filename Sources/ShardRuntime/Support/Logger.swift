@@ -50,7 +50,7 @@ public final class Logger: @unchecked Sendable {
         let line: String
         switch format {
         case .text:
-            var out = "\(level.name) \(message)"
+            var out = "\(level.name) \(Logger.escapingControls(message))"
             for (key, value) in fields { out += " \(key)=\(Logger.quoteIfNeeded(value.description))" }
             line = out
         case .json:
@@ -74,6 +74,14 @@ public final class Logger: @unchecked Sendable {
         if !value.isEmpty, !value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }),
            !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return value }
         return jsonString(value)
+    }
+
+    /// The message of a text line, one line, without raw control characters (a script may log
+    /// what a Discord user typed, ANSI escapes and newlines included).
+    static func escapingControls(_ message: String) -> String {
+        guard message.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return message }
+        let quoted = jsonString(message)
+        return String(quoted.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"")
     }
 
     static func jsonString(_ value: String) -> String {
