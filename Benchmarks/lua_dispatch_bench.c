@@ -21,7 +21,7 @@ int main(int argc, char **argv) {
 
     lb_options opts = {1, 0, 0, NULL};
     lb_state *S = lb_new(&opts, NULL);
-    const char *script = "n = 0\nfunction on_bench(d) local c = d.d and d.d.content; n = n + 1 end";
+    const char *script = "n = 0\nfunction on_bench(d) local c = type(d.d) == \"table\" and d.d.content; n = n + 1 end";
     if (lb_load_buffer(S, script, strlen(script), "bench.lua") != LB_OK || lb_run_main(S) != LB_OK) {
         fprintf(stderr, "%s\n", lb_last_error(S));
         return 1;

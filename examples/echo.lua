@@ -13,8 +13,9 @@ function on_message_create(msg, ctx)
   print(("<%s> %s"):format(msg.author.username, msg.content))
 
   if msg.content == "!ping" then
-    -- Until REST from Lua lands (issue 6) the reply is only printed.
-    -- Then this line becomes:  rest.reply(msg, "pong")
-    print("pong")
+    -- rest.* waits for Discord's answer without holding up other events: the handler is
+    -- parked and resumed with the result (the new message, or nil + error + status).
+    local reply, err = rest.reply(msg, "pong")
+    if not reply then log.warn("reply failed:", err) end
   end
 end

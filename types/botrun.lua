@@ -1,5 +1,5 @@
 ---@meta botrun
--- LuaLS definitions for the botrun script API (issue 5).
+-- LuaLS definitions for the botrun script API (issues 5 and 6).
 -- Point your editor at this file (e.g. `"workspace.library": ["types"]` in .luarc.json).
 --
 -- Handlers are globals named `on_` + the dispatch name in lower case, e.g.
@@ -160,6 +160,74 @@ function timer.after(seconds, fn) end
 ---@param fn fun()
 ---@return botrun.Timer
 function timer.every(seconds, fn) end
+
+-- rest (issue 6) -------------------------------------------------------------------------
+-- Every handler, lifecycle handler and timer runs in a coroutine: a rest.* call parks it
+-- until Discord answers while other events go on (events start in gateway order; a handler
+-- waiting on REST does not hold up the next). The time budget applies per slice, not to
+-- the wait. Results: the decoded JSON answer (true for an empty answer, e.g. 204), or
+-- nil, message, status (status nil without an HTTP answer). Argument errors return
+-- nil, message (naming the argument, expected/actual type and script line) and send
+-- nothing. Outside handlers and timers (top level, a coroutine the script created) the
+-- calls return nil, "rest calls are only allowed inside handlers and timers".
+-- Rate limits and 429 retries are handled by botrun. Ids are strings (or integers).
+
+---@alias botrun.Snowflake string|integer
+---@alias botrun.MessageFields string|table a string is the message content
+
+---@class botrun.rest
+rest = {}
+
+---An API call relative to the base URL (https://discord.com/api/v10 or --api-url).
+---@param method "GET"|"POST"|"PUT"|"PATCH"|"DELETE" case-insensitive
+---@param path string starting with "/", e.g. "/users/@me"; a query string is allowed
+---@param body? table|string a table is encoded as JSON (json.null for null); a string must be JSON
+---@return table|boolean|nil response
+---@return string? message
+---@return integer? status
+function rest.request(method, path, body) end
+
+---POST /channels/{channel_id}/messages.
+---@param channel_id botrun.Snowflake
+---@param fields botrun.MessageFields
+---@return table|nil message
+---@return string? error
+---@return integer? status
+function rest.create_message(channel_id, fields) end
+
+---Creates a message in msg's channel with message_reference = msg (unless fields has one).
+---@param msg table a message (needs id and channel_id)
+---@param fields botrun.MessageFields
+---@return table|nil message
+---@return string? error
+---@return integer? status
+function rest.reply(msg, fields) end
+
+---PATCH /channels/{channel_id}/messages/{message_id}.
+---@param channel_id botrun.Snowflake
+---@param message_id botrun.Snowflake
+---@param fields botrun.MessageFields
+---@return table|nil message
+---@return string? error
+---@return integer? status
+function rest.edit_message(channel_id, message_id, fields) end
+
+---DELETE /channels/{channel_id}/messages/{message_id}.
+---@param channel_id botrun.Snowflake
+---@param message_id botrun.Snowflake
+---@return boolean|nil ok
+---@return string? error
+---@return integer? status
+function rest.delete_message(channel_id, message_id) end
+
+---PUT /channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me.
+---@param channel_id botrun.Snowflake
+---@param message_id botrun.Snowflake
+---@param emoji string a Unicode emoji ("👍") or "name:id" for a custom one
+---@return boolean|nil ok
+---@return string? error
+---@return integer? status
+function rest.create_reaction(channel_id, message_id, emoji) end
 
 -- store ----------------------------------------------------------------------------------
 

@@ -91,9 +91,11 @@ typedef struct lb_call_args {
     int has_seq;
     int spread;   /* 1: data is a JSON array whose elements are the arguments */
     int found;
+    int nargs;    /* arguments moved into the coroutine */
 } lb_call_args;
 
-/* [-0, +0, e] pushes the handler, the decoded data, ctx, then calls. */
+/* [-0, +1|0, e] pushes the handler, the decoded data and ctx, moves them into a
+   handler coroutine and returns that thread (nothing when there is no handler). */
 static int lb_call_body(lua_State *L) {
     lb_call_args *a = (lb_call_args *)lua_touserdata(L, 1);
     lua_pushglobaltable(L);
@@ -101,6 +103,7 @@ static int lb_call_body(lua_State *L) {
     lua_rawget(L, -2);
     if (lua_type(L, -1) != LUA_TFUNCTION) return 0;
     a->found = 1;
+    lua_remove(L, -2);
     int nargs = 0;
     if (a->spread) {
         if (a->json && a->len) {
@@ -126,22 +129,26 @@ static int lb_call_body(lua_State *L) {
     }
     lua_pushstring(L, a->event);
     lua_setfield(L, -2, "event");
-    lua_call(L, nargs + 1, 0);
-    return 0;
+    a->nargs = nargs + 1;
+    lb_coro_prepare(L, a->nargs);
+    return 1;
 }
 
-/* Stack: [-0, +0]; runs lb_call_body under lb_protected. Never raises. */
+/* Stack: [-0, +0]; builds the call under lb_protected, then runs the handler's
+   coroutine (lb_coro_run). Never raises. Returns LB_PENDING when it parked. */
 static int lb_run_call(lb_state *S, lb_call_args *a) {
     lua_State *L = S->L;
     int base = lua_gettop(L);
     lua_pushcfunction(L, lb_call_body);
     lua_pushlightuserdata(L, a);
     S->current_shard = a->shard_id;
-    int rc = lb_protected(S, base, 1, 0);
+    int rc = lb_protected(S, base, 1, 1);
+    if (rc == LB_OK && lua_type(L, -1) == LUA_TTHREAD) rc = lb_coro_run(S, a->nargs);
+    lua_settop(L, base);
     S->current_shard = S->default_shard;
     if (!a->found && rc == LB_OK) return LB_NOT_FOUND;
     S->handled++;
-    if (rc != LB_OK) S->errors++;
+    if (rc != LB_OK && rc != LB_PENDING) S->errors++;
     return rc;
 }
 
@@ -153,7 +160,7 @@ int lb_dispatch(lb_state *S, const char *event, const uint8_t *json, size_t len,
         lb_set_error(S, "bad event name", 14);
         return LB_NOT_FOUND;
     }
-    lb_call_args a = {handler, event, (const char *)json, len, shard_id, seq, 1, 0, 0};
+    lb_call_args a = {handler, event, (const char *)json, len, shard_id, seq, 1, 0, 0, 0};
     return lb_run_call(S, &a);
 }
 
@@ -165,6 +172,6 @@ int lb_call_lifecycle(lb_state *S, const char *handler, const char *args_json,
         lb_set_error(S, "bad handler name", 16);
         return LB_NOT_FOUND;
     }
-    lb_call_args a = {handler, event, args_json, args_json ? args_len : 0, shard_id, 0, 0, 1, 0};
+    lb_call_args a = {handler, event, args_json, args_json ? args_len : 0, shard_id, 0, 0, 1, 0, 0};
     return lb_run_call(S, &a);
 }

@@ -46,6 +46,7 @@ struct lb_state {
     lb_timer *timers;
     int ntimers, timers_cap;
     int64_t next_timer_id;
+    int nparked;            /* coroutines parked on host requests */
 };
 
 /* Recovers the lb_state of L (any thread of it). Never raises. */
@@ -76,6 +77,27 @@ void lb_open_json(lua_State *L);
 void lb_open_shard(lua_State *L);
 void lb_open_timer(lua_State *L);
 void lb_open_cguards(lua_State *L);
+void lb_open_rest(lua_State *L);
+void lb_open_coro(lua_State *L);
+
+/* Handler coroutines (lb_coro.c). */
+/* [-(nargs+1), +1, m] moves a function and its nargs arguments from the top of L
+   into a handler coroutine (a spare one when available) and pushes that thread. */
+void lb_coro_prepare(lua_State *L, int nargs);
+/* Never raises. Resumes the thread at the top of S->L with the nargs values on its
+   own stack, for one slice under the time budget; pops the thread. Returns LB_OK,
+   LB_PENDING (parked on a host request) or LB_ERR_* (message in S->err). */
+int lb_coro_run(lb_state *S, int nargs);
+/* [-0, +0, -] whether the running thread of L is a handler coroutine. */
+int lb_coro_is_handler(lua_State *L);
+/* [-0, +1, -] Lua-facing: whether argument 1 is a handler coroutine (sandbox wrappers). */
+int lb_coro_is_handler_arg(lua_State *L);
+/* [-0, +0, m] parks the running handler coroutine under id (with the current shard),
+   so lb_resume can find it; the caller then yields LB_REST_MARK. */
+void lb_coro_park(lua_State *L, int64_t id);
+/* The light userdata a parked coroutine yields. */
+extern const char lb_rest_mark_tag;
+#define LB_REST_MARK ((void *)&lb_rest_mark_tag)
 
 /* JSON. */
 /* [-0, +1, e] decodes json[0..len) and pushes the value; raises with the byte

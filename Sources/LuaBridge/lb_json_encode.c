@@ -1,7 +1,9 @@
 /* Lua values -> JSON (issue 5), for shard.command fields, shard.send and
    json.encode. Tables whose keys are exactly 1..n are arrays (an empty table is
    an empty array); other tables are objects with string (or number) keys. Errors
-   name the offending key path, e.g. "activities[1].name". */
+   name the offending key path, e.g. "activities[1].name".
+   Known limit (issue 5): Lua strings are written as they are; invalid UTF-8 is not
+   detected here and would make the gateway close with 4002. */
 #include "lb_internal.h"
 #include <math.h>
 #include <stdlib.h>

@@ -1,6 +1,7 @@
 /* The sandbox (issue 5): a reduced standard library, no __gc metamethods, text-only load, a require
    that finds only Lua files beside the script, print through the host, and
-   pcall/xpcall/coroutine.resume wrappers that cannot swallow an abort. */
+   pcall/xpcall/coroutine.resume wrappers that cannot swallow an abort (and cannot resume
+   or close a handler's own coroutine, which only the host may continue: issue 6). */
 #include "lb_internal.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,11 +294,17 @@ static int lb_co_wrap(lua_State *L) {
 }
 
 static const char lb_wrappers[] =
-    "local check, pcall, xpcall, resume, close, guard = ...\n"
+    "local check, pcall, xpcall, resume, close, handler, guard = ...\n"
     "_G.pcall = function(...) return check(pcall(...)) end\n"
     "_G.xpcall = function(f, h, ...) return check(xpcall(f, guard(h), ...)) end\n"
-    "coroutine.resume = function(...) return check(resume(...)) end\n"
-    "coroutine.close = function(...) return check(close(...)) end\n";
+    "coroutine.resume = function(co, ...)\n"
+    "  if handler(co) then return false, 'cannot resume a handler coroutine' end\n"
+    "  return check(resume(co, ...))\n"
+    "end\n"
+    "coroutine.close = function(co, ...)\n"
+    "  if handler(co) then return false, 'cannot close a handler coroutine' end\n"
+    "  return check(close(co, ...))\n"
+    "end\n";
 
 /* [-0, +0, e] copies field k of the table at -1 into the table at -2. */
 static void lb_copy_field(lua_State *L, const char *k) {
@@ -306,6 +313,9 @@ static void lb_copy_field(lua_State *L, const char *k) {
 }
 
 /* Stack: [-0, +0, e] replaces globals as described at the top of this file. */
+/* In --unsafe mode (issue 5) nothing below the wrappers is applied: os.getenv can
+   read DISCORD_TOKEN from the environment, and a runaway __gc finalizer cannot be
+   stopped (Lua runs finalizers with hooks off). */
 void lb_open_sandbox(lua_State *L, lb_state *S) {
     lua_pushcfunction(L, lb_print);
     lua_setglobal(L, "print");
@@ -334,8 +344,9 @@ void lb_open_sandbox(lua_State *L, lb_state *S) {
     lua_getfield(L, -2, "close");
     lua_pushcclosure(L, lb_co_close, 1);
     lua_remove(L, -3);
+    lua_pushcfunction(L, lb_coro_is_handler_arg);
     lua_pushcfunction(L, lb_guard_handler);
-    lua_call(L, 6, 0);
+    lua_call(L, 7, 0);
 
     if (S->sandbox) lua_pushnil(L);
     else lua_getglobal(L, "require");

@@ -51,11 +51,15 @@ static void *lb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     return p;
 }
 
-/* Count hook: enforces the per-call time budget; near the memory cap it also
+/* Known limit (issue 5): the hook only runs between Lua instructions, so time
+   spent inside one C function (e.g. a pathological string.find pattern on a long
+   subject) is not interrupted until that function returns.
+   Count hook: enforces the per-call time budget; near the memory cap it also
    records where the script is, so a memory error can name a line. Raises. */
 static void lb_hook(lua_State *L, lua_Debug *ar) {
     lb_state *S = lb_from(L);
-    if (S->mem_used > S->mem_limit / 4 * 3 && lua_getinfo(L, "Sl", ar) && ar->currentline > 0)
+    if (S->mem_used > S->mem_limit / 4 * 3 && lua_getinfo(L, "Sl", ar) && ar->currentline > 0 &&
+        ar->source[0] == '@') /* script files only, not botrun's own wrappers */
         snprintf(S->where, sizeof S->where, "%s:%d", ar->short_src, ar->currentline);
     if (S->deadline > 0 && (S->aborting == LB_ABORT_TIMEOUT || lb_now_coarse() > S->deadline)) {
         S->aborting = LB_ABORT_TIMEOUT;
@@ -136,6 +140,9 @@ int lb_protected(lb_state *S, int base, int nargs, int nresults) {
         return LB_OK;
     }
     int code = LB_ERR_RUNTIME;
+    /* Known limit (issue 5): Lua raises memory errors without calling the message
+       handler, so they carry no traceback; S->where (recorded by the hook near the
+       cap) gives the approximate script line instead. */
     if (aborting == LB_ABORT_MEMORY || status == LUA_ERRMEM) {
         char msg[256];
         int n = snprintf(msg, sizeof msg, "%s%smemory limit exceeded (%zu MB)", S->where,
@@ -167,6 +174,8 @@ static int lb_setup(lua_State *L) {
     lb_open_json(L);
     lb_open_shard(L);
     lb_open_timer(L);
+    lb_open_coro(L);
+    lb_open_rest(L);
     lb_open_sandbox(L, S);
     lb_open_cguards(L);
     lua_newtable(L);
@@ -230,195 +239,4 @@ void lb_get_stats(const lb_state *S, lb_stats *out) {
     out->handled = S->handled;
     out->errors = S->errors;
     out->memory = S->mem_used;
-}
-
-/* ---- loading ---- */
-
-static const char *lb_basename(const char *path) {
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
-/* [-1, +0, e] registry["lb.main"] = the value at 1. */
-static int lb_set_main(lua_State *L) {
-    lua_settop(L, 1);
-    lua_setfield(L, LUA_REGISTRYINDEX, "lb.main");
-    return 0;
-}
-
-/* [-1, +0, -] stores the compiled chunk on top of the stack as the main chunk,
-   under pcall (the registry write may need memory). Never raises. */
-static int lb_keep_main(lua_State *L) {
-    lua_pushcfunction(L, lb_set_main);
-    lua_insert(L, -2);
-    int status = lua_pcall(L, 1, 0, 0);
-    if (status != LUA_OK) lua_pop(L, 1);
-    return status;
-}
-
-/* Stack: [-0, +0]; compiled chunk goes to the registry. Never raises. */
-int lb_load_buffer(lb_state *S, const char *code, size_t len, const char *chunkname) {
-    lua_State *L = S->L;
-    char name[256];
-    snprintf(name, sizeof name, "@%s", chunkname);
-    /* A first line starting with '#' (shebang) is skipped like lua.c does,
-       keeping line numbers: the parser sees it as a comment. */
-    int status;
-    if (len > 0 && code[0] == '#') {
-        char *copy = malloc(len + 2);
-        if (copy == NULL) return LB_ERR_MEMORY;
-        copy[0] = '-';
-        copy[1] = '-';
-        memcpy(copy + 2, code, len);
-        status = luaL_loadbufferx(L, copy, len + 2, name, "t");
-        free(copy);
-    } else {
-        status = luaL_loadbufferx(L, code, len, name, "t");
-    }
-    if (status != LUA_OK) {
-        size_t mlen = 0;
-        const char *msg = lua_tolstring(L, -1, &mlen);
-        lb_set_error(S, msg ? msg : "load failed", msg ? mlen : 11);
-        lua_pop(L, 1);
-        return status == LUA_ERRMEM ? LB_ERR_MEMORY : LB_ERR_SYNTAX;
-    }
-    if (lb_keep_main(L) != LUA_OK) {
-        lb_set_error(S, "not enough memory", 17);
-        return LB_ERR_MEMORY;
-    }
-    return LB_OK;
-}
-
-/* Stack: [-0, +0]. Never raises. */
-int lb_load_file(lb_state *S, const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        char msg[512];
-        int n = snprintf(msg, sizeof msg, "cannot open %s", path);
-        lb_set_error(S, msg, (size_t)n);
-        return LB_ERR_FILE;
-    }
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (len < cap) break;
-        char *bigger = realloc(buf, cap * 2);
-        if (bigger == NULL) { free(buf); buf = NULL; break; }
-        buf = bigger;
-        cap *= 2;
-    }
-    fclose(f);
-    if (buf == NULL) return LB_ERR_MEMORY;
-    int rc = lb_load_buffer(S, buf, len, lb_basename(path));
-    free(buf);
-    return rc;
-}
-
-/* Stack: [-0, +0]. Never raises. */
-int lb_run_main(lb_state *S) {
-    lua_State *L = S->L;
-    int base = lua_gettop(L);
-    lua_getfield(L, LUA_REGISTRYINDEX, "lb.main");
-    if (!lua_isfunction(L, -1)) {
-        lua_settop(L, base);
-        lb_set_error(S, "no script loaded", 16);
-        return LB_NOT_FOUND;
-    }
-    return lb_protected(S, base, 0, 0);
-}
-
-/* Stack: [-0, +0]. Never raises. */
-int lb_eval(lb_state *S, const char *code, char *out, size_t cap) {
-    lua_State *L = S->L;
-    int base = lua_gettop(L);
-    if (cap) out[0] = 0;
-    if (luaL_loadbufferx(L, code, strlen(code), "=eval", "t") != LUA_OK) {
-        size_t len = 0;
-        const char *msg = lua_tolstring(L, -1, &len);
-        lb_set_error(S, msg ? msg : "?", msg ? len : 1);
-        lua_settop(L, base);
-        return LB_ERR_SYNTAX;
-    }
-    int rc = lb_protected(S, base, 0, 1);
-    if (rc != LB_OK) return rc;
-    /* tostring without metamethods: cannot raise except on memory (then empty) */
-    size_t len = 0;
-    const char *s = NULL;
-    switch (lua_type(L, -1)) {
-    case LUA_TSTRING: s = lua_tolstring(L, -1, &len); break;
-    case LUA_TNIL: s = "nil"; len = 3; break;
-    case LUA_TBOOLEAN: s = lua_toboolean(L, -1) ? "true" : "false"; len = strlen(s); break;
-    case LUA_TNUMBER: {
-        char num[64];
-        if (lua_isinteger(L, -1)) snprintf(num, sizeof num, "%lld", (long long)lua_tointeger(L, -1));
-        else snprintf(num, sizeof num, "%.14g", lua_tonumber(L, -1));
-        snprintf(out, cap, "%s", num);
-        lua_settop(L, base);
-        return LB_OK;
-    }
-    default: s = luaL_typename(L, -1); len = strlen(s); break;
-    }
-    if (cap) {
-        size_t n = len < cap - 1 ? len : cap - 1;
-        memcpy(out, s, n);
-        out[n] = 0;
-    }
-    lua_settop(L, base);
-    return LB_OK;
-}
-
-/* ---- growable buffer owned by a userdata ---- */
-
-/* Stack: [-0, +0, -] __gc of lb.buf: frees the bytes. */
-static int lb_buf_gc(lua_State *L) {
-    lb_buf *b = (lb_buf *)lua_touserdata(L, 1);
-    free(b->p);
-    b->p = NULL;
-    return 0;
-}
-
-/* Stack: [-0, +1, m] (see lb_internal.h). */
-lb_buf *lb_buf_push(lua_State *L) {
-    lb_buf *b = (lb_buf *)lua_newuserdatauv(L, sizeof *b, 0);
-    b->p = NULL;
-    b->len = b->cap = 0;
-    if (luaL_newmetatable(L, "lb.buf")) {
-        lua_pushcfunction(L, lb_buf_gc);
-        lua_setfield(L, -2, "__gc");
-    }
-    lua_setmetatable(L, -2);
-    return b;
-}
-
-/* Stack: [-0, +0, m] (see lb_internal.h). */
-void lb_buf_add(lua_State *L, lb_buf *b, const char *s, size_t n) {
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n) cap *= 2;
-        /* The buffer lives outside the Lua allocator, so bound it by the state's memory
-           cap: otherwise repeating one string in a table (json.encode, shard.command,
-           log.*) builds an output of any size from a few MB of Lua memory. */
-        lb_state *S = lb_from(L);
-        if (b->len + n > S->mem_limit) {
-            if (S->deadline > 0) S->aborting = LB_ABORT_MEMORY;
-            luaL_error(L, "not enough memory");
-        }
-        if (cap > S->mem_limit) cap = S->mem_limit;
-        char *p = realloc(b->p, cap);
-        if (p == NULL) luaL_error(L, "not enough memory");
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
-
-char *lb_buf_steal(lb_buf *b, size_t *len) {
-    char *p = b->p;
-    if (len) *len = b->len;
-    b->p = NULL;
-    b->len = b->cap = 0;
-    return p;
 }

@@ -82,7 +82,8 @@ static int lb_timer_new(lua_State *L) {
     return 1;
 }
 
-/* [-0, +0, e] calls registry timer function (id, one_shot) from arg 1. */
+/* [-0, +1|0, e] moves the registry timer function (arg 1: the timer) into a
+   handler coroutine and returns the thread; a one-shot timer's entry is cleared. */
 static int lb_timer_body(lua_State *L) {
     lb_timer *t = (lb_timer *)lua_touserdata(L, 1);
     lb_timer_table(L);
@@ -92,11 +93,12 @@ static int lb_timer_body(lua_State *L) {
         lua_rawseti(L, -3, (lua_Integer)t->id);
     }
     if (lua_type(L, -1) != LUA_TFUNCTION) return 0;
-    lua_call(L, 0, 0);
-    return 0;
+    lb_coro_prepare(L, 0);
+    return 1;
 }
 
-/* Stack: [-0, +0]; the callback runs under lb_protected. Never raises. */
+/* Stack: [-0, +0]; the callback runs in a handler coroutine (it may park on rest.*,
+   then this returns LB_PENDING). Never raises. */
 int lb_run_timer(lb_state *S, double now) {
     int best = -1;
     for (int i = 0; i < S->ntimers; i++) {
@@ -119,10 +121,12 @@ int lb_run_timer(lb_state *S, double now) {
     lua_pushcfunction(L, lb_timer_body);
     lua_pushlightuserdata(L, &fired);
     S->current_shard = fired.shard_id;
-    int rc = lb_protected(S, base, 1, 0);
+    int rc = lb_protected(S, base, 1, 1);
+    if (rc == LB_OK && lua_type(L, -1) == LUA_TTHREAD) rc = lb_coro_run(S, 0);
+    lua_settop(L, base);
     S->current_shard = S->default_shard;
     S->handled++;
-    if (rc != LB_OK) S->errors++;
+    if (rc != LB_OK && rc != LB_PENDING) S->errors++;
     return rc;
 }
 

@@ -26,10 +26,12 @@ import ShardRuntime
         return (envelope["t"] as! String, (envelope["s"] as! NSNumber).int64Value, Array(d))
     }
 
-    func host(_ example: String, _ out: LineCollector, _ control: FakeShardControl, _ logs: LineCollector) throws -> ScriptHost {
+    func host(_ example: String, _ out: LineCollector, _ control: FakeShardControl, _ logs: LineCollector,
+              rest: (any RESTControl)? = nil) throws -> ScriptHost {
         let logger = ShardRuntimeLogger.make(logs)
         let path = Self.packageRoot.appendingPathComponent("examples/\(example)").path
-        return try ScriptHost(options: ScriptOptions(scriptPath: path), control: control, logger: logger, output: out.sink)
+        return try ScriptHost(options: ScriptOptions(scriptPath: path), control: control, rest: rest, logger: logger,
+                              output: out.sink)
     }
 
     func deliver(_ host: ScriptHost, _ fixture: String, shard: Int = 0) throws {
@@ -48,6 +50,28 @@ import ShardRuntime
         #expect(out.wait { $0.count >= 2 })
         #expect(out.lines.first?.hasPrefix("ready as ") == true && out.lines.first?.hasSuffix("(shard 0)") == true)
         #expect(out.lines.count == 2 && out.lines[1].hasPrefix("<"))
+        #expect(host.stats.handlerErrors == 0)
+    }
+
+    @Test func echoRepliesPongToPing() throws {
+        let out = LineCollector(), logs = LineCollector(), rest = FakeRESTControl()
+        let host = try host("echo.lua", out, FakeShardControl(), logs, rest: rest)
+        host.start()
+        defer { host.stop() }
+        let p = try Self.payload("message_create.json")
+        var message = try JSONSerialization.jsonObject(with: Data(p.d)) as! [String: Any]
+        message["content"] = "!ping"
+        let data = try JSONSerialization.data(withJSONObject: message)
+        host.deliver(.dispatch(shardID: 0, seq: p.s, name: p.t, data: Array(data)))
+        #expect(rest.wait(forCalls: 1))
+        let call = rest.calls[0]
+        #expect(call.method == "POST" && call.path == "/channels/\(message["channel_id"] as! String)/messages")
+        let body = try JSONSerialization.jsonObject(with: Data((call.body ?? "").utf8)) as! [String: Any]
+        #expect(body["content"] as? String == "pong")
+        #expect((body["message_reference"] as? [String: Any])?["message_id"] as? String == message["id"] as? String)
+        call.complete(.failure(status: 403, message: "POST failed: HTTP 403"))
+        #expect(logs.wait { $0.contains { $0.contains("reply failed: POST failed: HTTP 403") } })
+        #expect(out.lines.first?.hasSuffix("!ping") == true)
         #expect(host.stats.handlerErrors == 0)
     }
 

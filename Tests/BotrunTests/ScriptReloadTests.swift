@@ -96,11 +96,11 @@ import Testing
         defer { host.stop() }
         try host.startWatching(debounce: 0.02)
         try dir.write("scratch", name: ".bot.lua.swp")  // not watched
-        try dir.write("return 'h2'", name: "helper.lua")
+        try dir.write("return 'h2'", name: "helper.lua", atomically: false)  // in place: IN_CLOSE_WRITE
         #expect(waitUntil { host.stats.reloads == 1 })
         host.deliver(.dispatch(shardID: 0, seq: 1, name: "X", data: []))
         #expect(out.wait { $0 == ["h2"] })
-        try dir.write("function on_x() print('v2') end")
+        try dir.write("function on_x() print('v2') end")  // temp file + rename: IN_MOVED_TO
         #expect(waitUntil { host.stats.reloads == 2 })
         host.deliver(.dispatch(shardID: 0, seq: 2, name: "X", data: []))
         #expect(out.wait { $0 == ["h2", "v2"] })

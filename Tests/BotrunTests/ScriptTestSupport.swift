@@ -72,9 +72,9 @@ struct ScriptDir {
     var script: String { url.appendingPathComponent("bot.lua").path }
 
     @discardableResult
-    func write(_ code: String, name: String = "bot.lua") throws -> String {
+    func write(_ code: String, name: String = "bot.lua", atomically: Bool = true) throws -> String {
         let path = url.appendingPathComponent(name).path
-        try code.write(toFile: path, atomically: true, encoding: .utf8)
+        try code.write(toFile: path, atomically: atomically, encoding: .utf8)
         return path
     }
 

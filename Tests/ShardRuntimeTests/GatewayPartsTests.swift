@@ -132,6 +132,17 @@ import Testing
         #expect(l.commandSlotsAvailable(now: t0 + .seconds(61)) == 110)
     }
 
+    @Test func reservationNeverStarvesCommands() {
+        var l = CommandRateLimiter(limit: 120, window: .seconds(60), reserved: CommandRateLimiter.reservedSlots(heartbeatInterval: .milliseconds(300)))
+        #expect(l.reserved == 60)
+        let t0 = ContinuousClock.now
+        #expect(l.nextCommandSlot(now: t0) == nil)
+        var ok = 0
+        for _ in 0..<100 where l.acquireCommand(now: t0) { ok += 1 }
+        #expect(ok == 60)
+        #expect(l.nextCommandSlot(now: t0) == t0 + .seconds(60))
+    }
+
     @Test func reservedSlotsCoverHeartbeatsPerWindow() {
         #expect(CommandRateLimiter.reservedSlots(heartbeatInterval: .milliseconds(41250)) == 5)
         #expect(CommandRateLimiter.reservedSlots(heartbeatInterval: .seconds(1)) == 63)

@@ -266,20 +266,20 @@ import Testing
         h.feed(.start)
         #expect(try h.session.command(Array("{}".utf8), now: h.now).get().isEmpty)  // queued before READY
         h.feed(.connectionOpened)
-        h.receive(#"{"op":10,"d":{"heartbeat_interval":1000}}"#)  // 60 beats/min → 63 reserved
+        h.receive(#"{"op":10,"d":{"heartbeat_interval":2000}}"#)  // 30 beats/min → 33 reserved
         h.feed(.identifyGranted(ticket: 1))
         let ready = h.receive(#"{"t":"READY","s":1,"op":0,"d":{"session_id":"s"}}"#)
         #expect(ready.sent == ["{}"])
         var sent = 1
         for _ in 0..<100 { sent += try h.session.command(Array("{}".utf8), now: h.now).get().sent.count }
-        #expect(sent == 120 - 63 - 1)  // IDENTIFY used one slot
+        #expect(sent == 120 - 33 - 1)  // IDENTIFY used one slot
         #expect(h.session.queuedCommands == 101 - sent)
         // Heartbeats still go out at once.
         #expect(h.feed(.timerFired(.heartbeat)).sent == [#"{"op":1,"d":1}"#])
         #expect(h.receive(#"{"op":1}"#).sent.count == 1)
         h.advance(.seconds(61))
-        #expect(h.session.queuedCommands == 45)
-        #expect(h.feed(.timerFired(.commandQueue)).sent.count == 45)
+        #expect(h.session.queuedCommands == 15)
+        #expect(h.feed(.timerFired(.commandQueue)).sent.count == 15)
         #expect(h.session.queuedCommands == 0)
     }
 
@@ -298,10 +298,22 @@ import Testing
         #expect(s2.session.resumeSession == ResumeSession(sessionID: "sess-1", sequence: 1, resumeURL: "wss://resume.example.invalid"))
     }
 
+    @Test func identifyTooLargeIsFatalNotAnEmptyPayload() {
+        var h = SessionHarness { $0.presence = UpdatePresence(activities: [Activity(name: String(repeating: "x", count: 5000))]) }
+        h.feed(.start)
+        h.feed(.connectionOpened)
+        let t = h.receive(#"{"op":10,"d":{"heartbeat_interval":1000}}"#).identifyTickets[0]
+        let r = h.feed(.identifyGranted(ticket: t))
+        #expect(r.sent.isEmpty)
+        guard case .invalidIdentify(let why)? = r.fatal else { Issue.record("\(r)"); return }
+        #expect(why.contains("4096"))
+        #expect(h.session.stage == .failed)
+    }
+
     @Test func identifyPayloadMatchesDiscordShapeAndTokenNeverInDescriptions() throws {
         var h = SessionHarness { $0.presence = UpdatePresence(status: .dnd, activities: [Activity(name: "x")]) }
         h.connectAndReady()
-        let identify = try JSONParser.parse(h.session.identifyPayload())
+        let identify = try JSONParser.parse(try h.session.identifyPayload())
         #expect(identify["d"]?["properties"]?["os"]?.stringValue == "linux")
         #expect(identify["d"]?["presence"]?["status"]?.stringValue == "dnd")
         #expect(identify["d"]?["large_threshold"]?.intValue == 50)

@@ -185,17 +185,158 @@ func isConnected(_ resumed: Bool) -> (ShardEvent) -> Bool { { $0 == .connected(r
     }
 
     @Test func startErrors() async throws {
+        let idle = Shard(token: "t", intents: .guilds)
+        #expect(throws: SessionInactiveError.self) { try idle.info() }
+        #expect { try idle.command(UpdatePresence()) } throws: { ($0 as? CommandError)?.kind == .sessionInactive }
+        #expect { try idle.send(.text("{}")) } throws: { ($0 as? SendError)?.kind == .sessionInactive }
         let bad = Shard.builder(token: "t", intents: .guilds).gatewayURL("https://nope").build(onEvent: { _ in })
         await #expect { try await bad.start() } throws: { ($0 as? ShardStartError)?.kind == .parsingGatewayURL }
-        let none = Shard.builder(token: "t", intents: .guilds).gatewayURL(nil).build(onEvent: { _ in })
-        await #expect { try await none.start() } throws: { ($0 as? ShardStartError)?.kind == .retrievingGatewayURL }
-        // A port nobody listens on (bound then closed by the sim) fails to establish.
+        // A port nobody listens on (bound then closed by the sim): lookup and connect both fail.
         let sim = GatewaySim()
         let port = try sim.start()
         sim.stop()
+        let none = Shard.builder(token: "t", intents: .guilds).gatewayURL(nil).apiBaseURL("http://127.0.0.1:\(port)/api/v10")
+            .build(onEvent: { _ in })
+        await #expect { try await none.start() } throws: { ($0 as? ShardStartError)?.kind == .retrievingGatewayURL }
         let refused = Shard.builder(token: "t", intents: .guilds).gatewayURL("ws://127.0.0.1:\(port)")
             .logger(Logger(level: .error)).build(onEvent: { _ in })
         await #expect { try await refused.start() } throws: { ($0 as? ShardStartError)?.kind == .establishing }
         #expect(throws: SessionInactiveError.self) { try refused.info() }
     }
+
+    @Test func fortyMegabyteGuildCreateIsDeliveredIntact() async throws {
+        // A 40 MB payload takes longer than a 300 ms test heartbeat to cross in a debug build; the
+        // ACK queued behind it would look like a zombie, so this test keeps a realistic interval.
+        let s = try Self.setUp(compression: .none) { $0.heartbeatIntervalMS = 20_000 }
+        defer { Self.tearDown(s) }
+        let size = 40 << 20
+        s.sim.setGuildCreateSize(bytes: size)
+        s.sim.setPayloadSplit(messages: 1, frames: 3)
+        try await s.shard.start()
+        #expect(s.log.wait(30) { events, _ in dispatches(events).contains { $0.name == "GUILD_CREATE" } })
+        let guild = try #require(s.log.dispatches.first { $0.name == "GUILD_CREATE" }, "\(s.log.snapshot.map { if case .dispatch(let d) = $0 { "dispatch \(d.name)" } else { "\($0)" } })")
+        #expect(guild.data.count >= size)
+        #expect(try guild.decodeData()["id"]?.stringValue != nil)
+    }
+
+    @Test func payloadOverTheLimitIsAClearFatalErrorNotAnIdentifyLoop() async throws {
+        var options = GatewaySimOptions()
+        options.heartbeatIntervalMS = 300
+        let sim = GatewaySim(options: options)
+        _ = try sim.start()
+        defer { sim.stop() }
+        sim.setGuildCreateSize(bytes: 2 << 20)
+        let log = EventLog()
+        let shard = Shard.builder(token: sim.token, intents: .guilds).gatewayURL(sim.gatewayURL).compression(.none)
+            .maxMessageSize(1 << 20).logger(Logger(level: .error))
+            .identifyQueue(LocalIdentifyQueue(maxConcurrency: 1, interval: .milliseconds(10)))
+            .build(onEvent: { log.append($0) }, onFinish: { log.finish() })
+        try await shard.start()
+        #expect(log.wait(20) { _, finished in finished })
+        #expect(log.snapshot.contains(.fatal(.payloadTooLarge(limit: 1 << 20))))
+        #expect(sim.recorder.identifyCount == 1)
+    }
+
+    @Test func lateHelloServerHeartbeatRequestUnknownOpsAndSplitPayloads() async throws {
+        let s = try Self.setUp()
+        defer { Self.tearDown(s) }
+        s.sim.setHelloDelay(0.4)
+        s.sim.setPayloadSplit(messages: 3, frames: 2, pingsBetweenFragments: true)
+        try await s.shard.start()
+        #expect(s.log.wait { events, _ in events.contains(.connected(resumed: false)) })
+        let first = try #require(s.sim.recorder.connections.first)
+        #expect(first.payloads.first.map { $0.time - first.openedAt >= 0.39 } == true)  // nothing before HELLO
+
+        let beatsBefore = s.sim.recorder.payloads(op: 1).count
+        s.sim.requestHeartbeat()
+        #expect(s.sim.waitUntil { $0.payloads(op: 1).count > beatsBefore })
+
+        s.sim.sendUnknownOpcode(99)
+        s.sim.dispatchUnknownEvent("SIM_UNKNOWN_EVENT")
+        _ = s.sim.postUserMessage(content: "still alive")
+        #expect(s.log.wait { events, _ in dispatches(events).contains { (try? $0.decodeData()["content"]?.stringValue) == "still alive" } })
+        #expect(s.log.dispatches.contains { $0.name == "SIM_UNKNOWN_EVENT" })
+        let last = try #require(s.log.dispatches.last)
+        #expect(try s.shard.info().sequence == last.sequence)
+        #expect(s.sim.recorder.connections.count == 1)  // never reconnected
+    }
+
+    @Test func callbacksMayCallIntoThisAndOtherShards() async throws {
+        var options = GatewaySimOptions()
+        options.heartbeatIntervalMS = 300
+        let sim = GatewaySim(options: options)
+        _ = try sim.start()
+        defer { sim.stop() }
+        final class Peers: @unchecked Sendable { var shards: [Shard] = [] }
+        let peers = Peers()
+        let log = EventLog()
+        let queue = LocalIdentifyQueue(maxConcurrency: 2, interval: .milliseconds(10))
+        for id in 0..<2 {
+            let shard = Shard.builder(token: sim.token, intents: .guilds).gatewayURL(sim.gatewayURL).shard(id: id, total: 2)
+                .identifyQueue(queue).logger(Logger(level: .error))
+                .build(onEvent: { event in
+                    guard case .dispatch(let d) = event, d.name == "GUILD_CREATE" || d.name == "READY" else { return }
+                    // From the loop thread, inside the callback: this shard's info and the other's command.
+                    let me = peers.shards[id]
+                    _ = try? me.info()
+                    try? peers.shards[1 - id].command(UpdatePresence(status: .idle))
+                    log.append(event)
+                })
+            peers.shards.append(shard)
+        }
+        for shard in peers.shards { try await shard.start() }
+        #expect(sim.waitUntil(timeout: 10) { $0.payloads(op: 3).count >= 2 })
+        for shard in peers.shards { shard.shutdown() }
+    }
+
+    @Test func gatewayURLFromGatewayBotLookup() async throws {
+        let s = try Self.setUp()
+        defer { s.sim.stop() }
+        let info = try await GatewayBotLookup.fetch(apiBaseURL: s.sim.apiBaseURL, token: Token(s.sim.token))
+        #expect(info.url == s.sim.gatewayURL && info.shards == 1 && info.sessionStartLimit.maxConcurrency == 1)
+        let log = EventLog()
+        let shard = Shard.builder(token: s.sim.token, intents: .guilds).gatewayURL(nil).apiBaseURL(s.sim.apiBaseURL)
+            .logger(Logger(level: .error)).build(onEvent: { log.append($0) }, onFinish: { log.finish() })
+        try await shard.start()
+        #expect(log.wait { events, _ in events.contains(.connected(resumed: false)) })
+        shard.shutdown()
+        #expect(log.wait(5) { _, finished in finished })
+    }
+
+    @Test func tokenNeverAppearsInLogsErrorsOrDescriptions() async throws {
+        let lines = LineSink()
+        var options = GatewaySimOptions()
+        options.heartbeatIntervalMS = 100
+        let sim = GatewaySim(options: options)
+        _ = try sim.start()
+        defer { sim.stop() }
+        let secret = sim.token
+        // A wrong token: lookup fails with 401 and IDENTIFY is closed with 4004.
+        let wrong = "WRONG-\(secret)"
+        await #expect {
+            _ = try await GatewayBotLookup.fetch(apiBaseURL: sim.apiBaseURL, token: Token(wrong))
+        } throws: { error in
+            lines.add("\(error)")
+            return !"\(error)".contains(wrong) && !String(reflecting: error).contains(wrong)
+        }
+        let log = EventLog()
+        let builder = Shard.builder(token: wrong, intents: .guilds).gatewayURL(sim.gatewayURL)
+            .logger(Logger(level: .debug, sink: { lines.add($0) }))
+        let shard = builder.build(onEvent: { log.append($0); lines.add("\($0)") }, onFinish: { log.finish() })
+        try await shard.start()
+        #expect(log.wait { _, finished in finished })
+        #expect(log.snapshot.contains { if case .fatal(.fatalClose(4004, _)) = $0 { true } else { false } })
+        lines.add(String(reflecting: builder))
+        lines.add(String(reflecting: shard))
+        let all = lines.all
+        #expect(!all.isEmpty)
+        #expect(!all.contains { $0.contains(secret) })
+    }
+}
+
+final class LineSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func add(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
 }

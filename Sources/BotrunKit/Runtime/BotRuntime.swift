@@ -3,37 +3,65 @@ import GatewaySim
 import ShardRuntime
 
 /// One run of botrun: scripts on their Lua threads, shards on the event loops, and (with
-/// `--sim`) the local gateway in-process. `run()` blocks until the bot stops.
+/// `--sim`) the local gateway in-process. `run()` blocks until the bot stops; `start()` +
+/// `wait()` do the same in two steps, so a caller (a test) can act on the running bot.
 final class BotRuntime: @unchecked Sendable {
     let options: BotrunOptions
     let logger: Logger
-    private let shards = ShardSet()
-    private var hosts: [ScriptHost] = []
-    private var sim: GatewaySim?
+    /// Where `print` from scripts, the sim console's lines and the `--check` report go (one line per call).
+    let output: @Sendable (String) -> Void
+    /// Where messages for the user go (script load errors, the fatal close); text with newlines.
+    let errorOutput: @Sendable (String) -> Void
+    /// Whether `start()` takes over SIGINT/SIGTERM/SIGHUP (the command line does; in-process
+    /// callers stop the bot with `requestStop`, the function the signal handlers call).
+    let handlesSignals: Bool
+    /// Paces IDENTIFYs; nil means the process-wide queue (Discord's 5 s per bucket), or with
+    /// `--sim` a queue paced like the local gateway (no wait). Tests pass their own.
+    private var identifyQueue: IdentifyQueue?
+
+    let shards = ShardSet()
+    /// What `rest.*` reaches: one REST client per process, attached once the endpoint is known.
+    let rest = RuntimeREST()
+    private(set) var hosts: [ScriptHost] = []
+    /// The in-process local gateway (`--sim`), once started.
+    private(set) var sim: GatewaySim?
     private let stopped = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var exitCode: BotrunExitCode?  // guarded by `lock`; the first stop reason wins
     private var signalSources: [DispatchSourceSignal] = []
     private let connectedShards = LockedValue<Set<Int>>([])
-    private let allConnected = DispatchSemaphore(value: 0)
+    let allConnected = DispatchSemaphore(value: 0)
     private var shardCount = 0
     /// Dispatch names some script handles; read on the event loops, replaced on reload.
     private let wanted = LockedValue<Set<String>>([])
+    /// Dispatches handed to the scripts, by name (the others stop at the event filter).
+    private let forwarded = LockedValue<[String: Int]>([:])
 
-    /// Where `print` from scripts and the sim console's lines go.
-    let output: @Sendable (String) -> Void
-
-    init(options: BotrunOptions, logger: Logger, output: @escaping @Sendable (String) -> Void = ScriptHost.standardOutput) {
+    init(options: BotrunOptions, logger: Logger,
+         output: @escaping @Sendable (String) -> Void = ScriptHost.standardOutput,
+         errorOutput: @escaping @Sendable (String) -> Void = { BotrunMain.write($0, to: .standardError) },
+         handlesSignals: Bool = true, identifyQueue: IdentifyQueue? = nil) {
         self.options = options
         self.logger = logger
         self.output = output
+        self.errorOutput = errorOutput
+        self.handlesSignals = handlesSignals
+        self.identifyQueue = identifyQueue
     }
 
+    /// Runs until the bot stops; returns the exit code.
     func run() -> BotrunExitCode {
+        if let finished = start() { return finished }
+        return wait()
+    }
+
+    /// Loads the scripts and connects. Returns an exit code when the run is already over
+    /// (`--check`, a script or set-up error), nil when the bot is running: then call `wait()`.
+    func start() -> BotrunExitCode? {
         do {
             try loadScripts()
         } catch {
-            BotrunMain.write("botrun: \(error.message)\n", to: .standardError)
+            errorOutput("botrun: \(error.message)\n")
             return .usageOrScriptError
         }
         let intents = resolveIntents()
@@ -45,20 +73,33 @@ final class BotRuntime: @unchecked Sendable {
         do {
             endpoint = try prepareEndpoint()
         } catch {
-            BotrunMain.write("botrun: \(error)\n", to: .standardError)
+            errorOutput("botrun: \(error)\n")
             return .usageOrScriptError
         }
+        rest.connect(token: endpoint.token, apiURL: endpoint.apiURL, tls: endpoint.tls, logger: logger)
         for host in hosts { host.start() }
-        installSignalHandlers()
+        if handlesSignals { installSignalHandlers() }
         if options.watch { startWatching() }
         startShards(intents: intents, endpoint: endpoint)
         if let sim { startConsole(sim: sim) }
+        return nil
+    }
 
+    /// Blocks until `requestStop`, then shuts down (session file, scripts, local gateway).
+    func wait() -> BotrunExitCode {
         stopped.wait()
         return shutDown()
     }
 
-    /// Ends the run with `code` (the first caller decides the exit code).
+    /// True once `requestStop` was called.
+    var isStopping: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return exitCode != nil
+    }
+
+    /// Ends the run with `code` (the first caller decides the exit code). SIGINT and SIGTERM
+    /// call this with `.cleanStop`: a resumable shutdown when `--session-file` is set.
     func requestStop(_ code: BotrunExitCode) {
         lock.lock()
         let first = exitCode == nil
@@ -74,7 +115,7 @@ final class BotRuntime: @unchecked Sendable {
             let scriptOptions = ScriptOptions(scriptPath: path, sandbox: !options.unsafe,
                                               memoryLimit: options.memoryLimitBytes,
                                               handlerTimeout: options.handlerTimeout)
-            let host = try ScriptHost(options: scriptOptions, control: shards, logger: logger, output: output)
+            let host = try ScriptHost(options: scriptOptions, control: shards, rest: rest, logger: logger, output: output)
             host.onWantedEventsChange = { [weak self] _ in self?.refreshWanted() }
             hosts.append(host)
         }
@@ -113,12 +154,11 @@ final class BotRuntime: @unchecked Sendable {
     }
 
     private func printCheckReport(intents: Intents) {
-        var out = ""
         for host in hosts {
-            out += "\(host.scriptName): handlers for \(host.wantedEvents.sorted().joined(separator: ", "))\n"
+            output("\(host.scriptName): handlers for \(host.wantedEvents.sorted().joined(separator: ", "))")
         }
-        out += "intents: \(intents.rawValue) (\(intents.names.joined(separator: ", ")))\n"
-        BotrunMain.write(out, to: .standardOutput)
+        // Names spelled as `--intents` takes them.
+        output("intents: \(intents.rawValue) (\(intents.names.map { $0.lowercased() }.joined(separator: ", ")))")
     }
 
     private func startWatching() {
@@ -130,6 +170,9 @@ final class BotRuntime: @unchecked Sendable {
             }
         }
     }
+
+    /// How many `name` dispatches passed the event filter and went to the scripts.
+    func forwardedCount(_ name: String) -> Int { forwarded.get()[name] ?? 0 }
 
     func reloadAll() {
         for host in hosts { host.reload() }
@@ -151,6 +194,10 @@ final class BotRuntime: @unchecked Sendable {
             let sim = GatewaySim(options: simOptions)
             _ = try sim.start()
             self.sim = sim
+            if identifyQueue == nil {
+                identifyQueue = LocalIdentifyQueue(maxConcurrency: simOptions.maxConcurrency,
+                                                   interval: .seconds(simOptions.identifyInterval))
+            }
             logger.info("local gateway started", ["url": sim.gatewayURL])
             return Endpoint(token: Token(sim.token), gatewayURL: sim.gatewayURL, apiURL: sim.apiBaseURL,
                             tls: .client(caFile: sim.caFile))
@@ -162,9 +209,14 @@ final class BotRuntime: @unchecked Sendable {
     }
 
     private func startShards(intents: Intents, endpoint: Endpoint) {
-        let sessions = loadSessionFile()
-        let (ids, total) = shardIDs(endpoint: endpoint)
+        let sessions = options.sessionFile.map { SessionFile(path: $0, logger: logger).load() } ?? [:]
+        let gatewayBot = lookUpGatewayBot()
+        let (ids, total) = shardIDs(gatewayBot: gatewayBot)
         shardCount = ids.count
+        if identifyQueue == nil {
+            // One queue for every shard of the process, with Discord's identify concurrency.
+            identifyQueue = LocalIdentifyQueue(maxConcurrency: max(1, gatewayBot?.sessionStartLimit.maxConcurrency ?? 1))
+        }
         for id in ids {
             var builder = Shard.builder(token: endpoint.token, intents: intents)
                 .shard(id: id, total: total)
@@ -173,7 +225,8 @@ final class BotRuntime: @unchecked Sendable {
                 .tls(endpoint.tls)
                 .logger(logger)
                 .resumeSession(sessions[id])
-            if let url = endpoint.gatewayURL { builder = builder.gatewayURL(url) }
+            if let identifyQueue { builder = builder.identifyQueue(identifyQueue) }
+            if let url = endpoint.gatewayURL ?? gatewayBot?.url { builder = builder.gatewayURL(url) }
             let shard = builder.build(onEvent: { [weak self] event in self?.handle(event, shardID: id) })
             shards.add(shard)
             Task {
@@ -181,6 +234,7 @@ final class BotRuntime: @unchecked Sendable {
                     try await shard.start()
                 } catch {
                     self.logger.error("shard failed to start", ["shard": id, "error": "\(error)"])
+                    self.errorOutput("botrun: shard \(id): \(error)\n")
                     self.requestStop(.fatalGatewayClose)
                 }
             }
@@ -194,38 +248,36 @@ final class BotRuntime: @unchecked Sendable {
     }
 
     /// Which shards this process runs, and of how many.
-    private func shardIDs(endpoint: Endpoint) -> (ids: [Int], total: Int) {
+    private func shardIDs(gatewayBot: GatewayBotInfo?) -> (ids: [Int], total: Int) {
         switch options.shards {
         case .single(let id, let total): return ([id], total)
         case .count(let count): return (Array(0..<count), count)
         case .automatic:
-            let count = recommendedShardCount(endpoint: endpoint) ?? 1
+            let recommended = gatewayBot?.shards ?? 1
+            guard let count = BotRuntime.acceptedShardCount(recommended) else {
+                logger.warn("GET /gateway/bot recommends an impossible shard count; running one shard",
+                            ["shards": recommended])
+                return ([0], 1)
+            }
             return (Array(0..<count), count)
         }
     }
 
-    private func recommendedShardCount(endpoint: Endpoint) -> Int? {
-        guard let client = try? RESTClient(token: endpoint.token, baseURL: endpoint.apiURL, tls: endpoint.tls,
-                                           logger: logger) else { return nil }
-        let answer = LockedValue<Result<GatewayBotInfo, RESTError>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        client.getGatewayBot { result in
-            answer.set(result)
-            done.signal()
-        }
-        _ = done.wait(timeout: .now() + 30)
-        switch answer.get() {
+    /// `GET /gateway/bot`: the recommended shard count and the identify concurrency. Skipped
+    /// when neither is needed (explicit shards and an injected identify queue).
+    private func lookUpGatewayBot() -> GatewayBotInfo? {
+        if case .automatic = options.shards {} else if identifyQueue != nil { return nil }
+        switch rest.gatewayBot(timeout: 30) {
         case .success(let info):
-            guard let count = BotRuntime.acceptedShardCount(info.shards) else {
-                logger.warn("GET /gateway/bot recommends an impossible shard count; running one shard",
-                            ["shards": info.shards])
-                return nil
-            }
-            return count
+            logger.info("gateway bot info", ["shards": info.shards,
+                                              "max_concurrency": info.sessionStartLimit.maxConcurrency,
+                                              "session_starts_left": info.sessionStartLimit.remaining])
+            return info
         case .failure(let error):
-            logger.warn("GET /gateway/bot failed; running one shard", ["error": "\(error)"])
+            logger.warn("GET /gateway/bot failed; one shard, one identify per 5 s", ["error": "\(error)"])
             return nil
-        case nil: return nil
+        case nil:
+            return nil
         }
     }
 
@@ -235,6 +287,7 @@ final class BotRuntime: @unchecked Sendable {
         switch event {
         case .dispatch(let dispatch):
             guard wanted.get().contains(dispatch.name) else { return }
+            forwarded.update { $0[dispatch.name, default: 0] += 1 }
             scriptEvent = .dispatch(shardID: shardID, seq: dispatch.sequence, name: dispatch.name,
                                     data: Array(dispatch.data))
         case .connected(let resumed):
@@ -248,7 +301,8 @@ final class BotRuntime: @unchecked Sendable {
         case .invalidSession(let resumable):
             scriptEvent = .lifecycle(shardID: shardID, .invalidSession(resumable: resumable))
         case .fatal(let error):
-            logger.error("shard stopped", ["shard": shardID, "error": "\(error)"])
+            // The shard logs "shard stopped" itself; the user gets the reason (e.g. 4004) once more on stderr.
+            errorOutput("botrun: shard \(shardID): \(error)\n")
             requestStop(.fatalGatewayClose)
             return
         default:
@@ -258,52 +312,12 @@ final class BotRuntime: @unchecked Sendable {
     }
 
     private func noteConnected(_ shardID: Int) {
-        var set = connectedShards.get()
-        guard !set.contains(shardID) else { return }
-        set.insert(shardID)
-        connectedShards.set(set)
-        if set.count == shardCount { allConnected.signal() }
-    }
-
-    // MARK: - Sim console
-
-    /// Feeds console lines to the local gateway once every shard is connected; at the end of
-    /// input, waits until the bot has handled everything the gateway sent, then stops.
-    private func startConsole(sim: GatewaySim) {
-        let input: FileHandle
-        if let path = options.simInput {
-            guard let file = FileHandle(forReadingAtPath: path) else {
-                BotrunMain.write("botrun: --sim-input: cannot read \(path)\n", to: .standardError)
-                return requestStop(.usageOrScriptError)
-            }
-            input = file
-        } else {
-            input = .standardInput
+        var complete = false
+        connectedShards.update { set in
+            guard set.insert(shardID).inserted else { return }
+            complete = set.count == shardCount
         }
-        let interactive = options.simInput == nil && isatty(STDIN_FILENO) == 1
-        let thread = Thread { [self] in
-            allConnected.wait()
-            SimConsole(sim: sim, input: input, interactive: interactive, output: output,
-                       settle: { [self] in drain(sim: sim, timeout: 2) }).run()
-            drain(sim: sim, timeout: 10)
-            requestStop(.cleanStop)
-        }
-        thread.name = "sim-console"
-        thread.start()
-    }
-
-    /// Waits (bounded) until each shard has seen the last event the local gateway sent and
-    /// every script has handled what it was given, including events caused by its own replies.
-    private func drain(sim: GatewaySim, timeout: Double) {
-        let deadline = Date(timeIntervalSinceNow: timeout)
-        while Date() < deadline {
-            for host in hosts { _ = host.waitUntilIdle(timeout: deadline.timeIntervalSinceNow) }
-            let sent = sim.recorder.deliveredSequences.values.compactMap(\.last).max() ?? 0
-            let seen = shards.all.compactMap { try? $0.info().sequence }.max() ?? 0
-            if seen >= Int64(sent) && hosts.allSatisfy({ $0.waitUntilIdle(timeout: 0) }) { return }
-            Thread.sleep(forTimeInterval: 0.02)  // poll: the shard exposes no sequence notification
-        }
-        logger.debug("events still in flight after waiting", ["seconds": timeout])
+        if complete { allConnected.signal() }
     }
 
     // MARK: - Stopping
@@ -327,43 +341,21 @@ final class BotRuntime: @unchecked Sendable {
         lock.lock()
         let code = exitCode ?? .cleanStop
         lock.unlock()
+        for source in signalSources { source.cancel() }
+        signalSources = []
         if let path = options.sessionFile, code == .cleanStop {
             var sessions: [Int: ResumeSession] = [:]
             for shard in shards.all {
                 if let session = shard.shutdownResumable() { sessions[shard.id] = session }
             }
-            saveSessionFile(path: path, sessions: sessions)
+            SessionFile(path: path, logger: logger).save(sessions)
         } else {
             for shard in shards.all { shard.shutdown() }
         }
-        for host in hosts { host.stop() }
+        for host in hosts { host.stop() }  // waits (bounded) for handlers parked on REST
+        rest.shutdown()
         sim?.stop()
         return code
-    }
-
-    private func loadSessionFile() -> [Int: ResumeSession] {
-        guard let path = options.sessionFile, FileManager.default.fileExists(atPath: path) else { return [:] }
-        do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            let stored = try JSONDecoder().decode([String: ResumeSession].self, from: data)
-            logger.info("resuming from session file", ["path": path, "sessions": stored.count])
-            return Dictionary(uniqueKeysWithValues: stored.compactMap { key, value in Int(key).map { ($0, value) } })
-        } catch {
-            logger.warn("session file unreadable; identifying afresh", ["path": path, "error": "\(error)"])
-            return [:]
-        }
-    }
-
-    private func saveSessionFile(path: String, sessions: [Int: ResumeSession]) {
-        let stored = Dictionary(uniqueKeysWithValues: sessions.map { (String($0.key), $0.value) })
-        do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            try encoder.encode(stored).write(to: URL(fileURLWithPath: path), options: .atomic)
-            logger.info("session saved", ["path": path, "sessions": stored.count])
-        } catch {
-            logger.error("could not write the session file", ["path": path, "error": "\(error)"])
-        }
     }
 }
 
@@ -371,24 +363,4 @@ final class BotRuntime: @unchecked Sendable {
 struct RuntimeError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// A value behind a lock, for state read on one thread and replaced on another.
-final class LockedValue<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func get() -> Value {
-        lock.lock()
-        defer { lock.unlock() }
-        return value
-    }
-
-    func set(_ newValue: Value) {
-        lock.lock()
-        value = newValue
-        lock.unlock()
-    }
 }

@@ -10,15 +10,20 @@ final class SimConsole: @unchecked Sendable {
     private let interactive: Bool
     private let output: @Sendable (String) -> Void
     /// Waits until the bot has handled what the gateway sent so far, so that each line's
-    /// effects (and the bot's answers) appear before the next line is read.
-    private let settle: () -> Void
+    /// effects (and the bot's answers) appear before the next line is read. Gets
+    /// `expectedHandshakes`.
+    private let settle: (Int) -> Void
     private var channelID: String
     private var channelName: String
     private var userID: String
     private var lastMessageID: [String: String] = [:]  // channel id → last message posted there
+    /// IDENTIFYs + RESUMEs the gateway should have received once the bot has reacted to every
+    /// close, drop, op 7 and op 9 so far (one per connection live at that moment): the run's
+    /// drain waits for them before judging whether the bot is quiet.
+    private(set) var expectedHandshakes = 0
 
     init(sim: GatewaySim, input: FileHandle, interactive: Bool,
-         output: @escaping @Sendable (String) -> Void = ScriptHost.standardOutput, settle: @escaping () -> Void) {
+         output: @escaping @Sendable (String) -> Void = ScriptHost.standardOutput, settle: @escaping (Int) -> Void) {
         self.sim = sim
         self.settle = settle
         self.input = input
@@ -47,7 +52,7 @@ final class SimConsole: @unchecked Sendable {
         }
         var reader = LineReader(handle: input)
         while let line = reader.next() {
-            settle()
+            settle(expectedHandshakes)
             do {
                 guard let command = try SimConsoleParser.parse(line) else { continue }
                 if case .quit = command { return }
@@ -99,16 +104,30 @@ final class SimConsole: @unchecked Sendable {
                 return output("sim: no member @\(name)")
             }
             output("sim: @\(member.user.username) left")
-        case .reconnect: sim.sendReconnect()
-        case .invalidateSession(let resumable): sim.sendInvalidSession(resumable: resumable)
+        case .reconnect:
+            noteDisrupted()
+            sim.sendReconnect()
+        case .invalidateSession(let resumable):
+            noteDisrupted()
+            sim.sendInvalidSession(resumable: resumable)
         case .requestHeartbeat: sim.requestHeartbeat()
         case .stopHeartbeatACKs: sim.setHeartbeatACKs(false)
-        case .close(let code): sim.close(code: code)
-        case .dropConnection: sim.dropConnections()
+        case .close(let code):
+            noteDisrupted()
+            sim.close(code: code)
+        case .dropConnection:
+            noteDisrupted()
+            sim.dropConnections()
         case .burst(let count): sim.burstMessages(count: count, channelID: channelID)
         case .help: output(SimConsoleParser.helpText)
         case .quit: break
         }
+    }
+
+    private func noteDisrupted() {
+        let recorder = sim.recorder
+        expectedHandshakes = max(expectedHandshakes, recorder.identifyCount + recorder.resumeCount)
+            + sim.liveConnections.count
     }
 }
 

@@ -2,65 +2,35 @@ import Foundation
 import LuaBridge
 import ShardRuntime
 
-/// How a script is run (issue 5; the CLI maps `--unsafe`, `--memory-limit`,
-/// `--handler-timeout` onto these).
-public struct ScriptOptions: Sendable {
-    public var scriptPath: String
-    public var sandbox: Bool
-    /// Bytes per Lua state.
-    public var memoryLimit: Int
-    /// Seconds per handler or timer call.
-    public var handlerTimeout: Double
-    /// The shard `shard.*` calls default to outside handlers (top level, timers created
-    /// there, `on_reload`): the first shard this process runs.
-    public var defaultShardID: Int
-
-    public init(scriptPath: String, sandbox: Bool = true, memoryLimit: Int = 256 << 20, handlerTimeout: Double = 2,
-                defaultShardID: Int = 0) {
-        self.scriptPath = scriptPath
-        self.sandbox = sandbox
-        self.memoryLimit = memoryLimit
-        self.handlerTimeout = handlerTimeout
-        self.defaultShardID = defaultShardID
-    }
-}
-
 /// Runs one script on its own thread (issue 5). Events arrive through `deliver`
 /// into a FIFO queue (never dropped, gateway order kept); timers run between
 /// events; `reload()` compiles the new version off the event path and swaps it in
 /// between two events, carrying `store` over and then calling `on_reload`.
+///
+/// Handlers run in Lua coroutines (issue 6): a handler calling `rest.*` is parked while
+/// the request is in flight and the thread goes on with the next events; the answer comes
+/// back through the same queue and resumes it. Ordering: events *start* in gateway order;
+/// a handler waiting on REST does not block the next. A reload keeps the old version alive
+/// until its parked handlers finish (they resume in the old state; new events go to the
+/// new one). `stop()` waits up to `stopGrace` for parked handlers, then cancels the rest.
+///
+/// Known limits (issue 6): a handler resumed after a reload runs in the old state, so its
+/// writes to `store` and globals there are lost and the old state's timers no longer run;
+/// nothing bounds how many handlers may be parked at once (the REST client queues them).
+/// Known limits (issue 5): the queue is unbounded (no backpressure when handlers are
+/// slower than the gateway; watch `queueDepth`); timers belong to a Lua state, so a
+/// reload drops the old ones and the new top level creates its own.
 public final class ScriptHost: @unchecked Sendable {
     public let options: ScriptOptions
     public let scriptName: String
     private let logger: Logger
     private let bridge: ScriptBridge
+    private let calls: ScriptRESTCalls
 
     private enum Item {
         case event(ScriptEvent)
-        case swap(PendingSwap)
-    }
-
-    /// A compiled new version travelling from the reloading thread to the script thread.
-    private final class PendingSwap: @unchecked Sendable {
-        let fresh: LuaState
-        private let done = NSCondition()
-        private var result: Result<Void, ScriptError>?
-
-        init(fresh: LuaState) { self.fresh = fresh }
-
-        func finish(_ result: Result<Void, ScriptError>) {
-            done.lock()
-            self.result = result
-            done.broadcast()
-            done.unlock()
-        }
-
-        func wait() -> Result<Void, ScriptError> {
-            done.lock()
-            defer { done.unlock() }
-            while result == nil { done.wait() }
-            return result!
-        }
+        case swap(ScriptSwap)
+        case restDone(Int64, ScriptRESTResult)
     }
 
     // Guarded by `cond`.
@@ -69,11 +39,13 @@ public final class ScriptHost: @unchecked Sendable {
     private var running = false
     private var stopping = false
     private var finished = false
+    private var exited = false  // the script thread is done, parked handlers cancelled
     private var busy = false  // a batch is being handled (guarded by `cond`)
     private var wanted: Set<String>
     private var handlers: [String]
     private var watched: [String]
     private var counters = ScriptStats()
+    private var parked = 0  // handlers waiting on REST, as of the last batch
     private var wantedObserver: (@Sendable (Set<String>) -> Void)?
 
     /// Owned by the script thread while it runs, by the caller before `start()`.
@@ -88,12 +60,16 @@ public final class ScriptHost: @unchecked Sendable {
 
     /// Loads and runs the script's top level. Throws on a missing file, a syntax error
     /// or a top-level runtime error (the CLI exits with code 2).
-    public init(options: ScriptOptions, control: any ShardControl, logger: Logger = .shared,
+    /// - Parameter rest: what `rest.*` reaches; nil = `rest.*` answers "rest not available".
+    public init(options: ScriptOptions, control: any ShardControl, rest: (any RESTControl)? = nil,
+                logger: Logger = .shared,
                 output: @escaping @Sendable (String) -> Void = ScriptHost.standardOutput) throws(ScriptError) {
         self.options = options
         self.logger = logger
         self.scriptName = URL(fileURLWithPath: options.scriptPath).lastPathComponent
-        self.bridge = ScriptBridge(control: control, logger: logger, output: output, scriptName: scriptName)
+        let calls = ScriptRESTCalls(control: rest)
+        self.calls = calls
+        self.bridge = ScriptBridge(control: control, calls: calls, logger: logger, output: output, scriptName: scriptName)
         let state = try LuaState(options: options, bridge: bridge)
         try state.load(path: options.scriptPath)
         try state.runMain()
@@ -101,6 +77,7 @@ public final class ScriptHost: @unchecked Sendable {
         self.wanted = state.dispatchEvents
         self.handlers = state.handlerNames.sorted()
         self.watched = [ScriptHost.absolute(options.scriptPath)] + state.requiredFiles.map(ScriptHost.absolute)
+        calls.deliver = { [weak self] id, result in self?.enqueue(.restDone(id, result)) }
     }
 
     deinit { stop() }
@@ -152,12 +129,13 @@ public final class ScriptHost: @unchecked Sendable {
     }
 
     /// Waits until every queued event has been handled (or `timeout` seconds pass);
-    /// true when the queue is empty and no handler is running.
-    public func waitUntilIdle(timeout: Double) -> Bool {
+    /// true when the queue is empty, no handler is running and (with `includingREST`) no
+    /// handler is parked on a REST call.
+    public func waitUntilIdle(timeout: Double, includingREST: Bool = true) -> Bool {
         let deadline = Date(timeIntervalSinceNow: timeout)
         cond.lock()
         defer { cond.unlock() }
-        while (!queue.isEmpty || busy) && running && !finished {
+        while (!queue.isEmpty || busy || (includingREST && parked > 0)) && running && !finished {
             if !cond.wait(until: deadline) { return false }
         }
         return true
@@ -177,13 +155,18 @@ public final class ScriptHost: @unchecked Sendable {
 
     /// Queues an event; never blocks on Lua and never drops.
     public func deliver(_ event: ScriptEvent) {
+        enqueue(.event(event))
+    }
+
+    private func enqueue(_ item: Item) {
         cond.lock()
-        queue.append(.event(event))
+        queue.append(item)
         cond.broadcast()  // broadcast: waitUntilIdle waits on the same condition
         cond.unlock()
     }
 
-    /// Handles what is queued, then stops the script thread and the watcher.
+    /// Handles what is queued, waits (up to `options.stopGrace`) for handlers parked on REST
+    /// calls, cancels those still waiting, then stops the script thread and the watcher.
     public func stop() {
         cond.lock()
         let watcher = self.watcher
@@ -194,7 +177,7 @@ public final class ScriptHost: @unchecked Sendable {
         if running {
             stopping = true
             cond.broadcast()
-            while !finished { cond.wait() }
+            while !exited { cond.wait() }
         }
         cond.unlock()
     }
@@ -202,6 +185,8 @@ public final class ScriptHost: @unchecked Sendable {
     /// Loads the script again. Compiles on the calling thread (off the event path);
     /// the script thread then swaps between two events: `store` is carried over, the
     /// new top level runs, `on_reload()` is called. On failure the old handlers stay.
+    /// Before `start()` (or after `stop()`) the swap runs on the calling thread, so do
+    /// not call it concurrently with `start()`. Never call it from `onWantedEventsChange`.
     @discardableResult
     public func reload() -> Result<Void, ScriptError> {
         reloadLock.lock()
@@ -210,7 +195,7 @@ public final class ScriptHost: @unchecked Sendable {
         do {
             let fresh = try LuaState(options: options, bridge: bridge)
             try fresh.load(path: options.scriptPath)
-            let pending = PendingSwap(fresh: fresh)
+            let pending = ScriptSwap(fresh: fresh)
             cond.lock()
             if running && !finished {
                 queue.append(.swap(pending))
@@ -257,9 +242,18 @@ public final class ScriptHost: @unchecked Sendable {
     // MARK: - script thread
 
     private func run() {
+        var stopDeadline: Date?
         while true {
             cond.lock()
-            while queue.isEmpty && !stopping {
+            while queue.isEmpty {
+                if stopping {
+                    if calls.pending.isEmpty { break }
+                    let deadline = stopDeadline ?? Date(timeIntervalSinceNow: options.stopGrace)
+                    stopDeadline = deadline
+                    if deadline.timeIntervalSinceNow <= 0 { break }
+                    _ = cond.wait(until: deadline)
+                    continue
+                }
                 guard let delay = state.nextTimerDelay else {
                     cond.wait()
                     continue
@@ -271,65 +265,109 @@ public final class ScriptHost: @unchecked Sendable {
             }
             let batch = queue
             queue.removeAll(keepingCapacity: true)
-            let done = stopping && batch.isEmpty
+            if stopping && batch.isEmpty {
+                // finished is set in the same critical section, so a reload() that
+                // sees !finished is sure its swap will still be handled
+                finished = true
+                parked = 0
+                cond.broadcast()
+                cond.unlock()
+                let cancelled = calls.cancelAll()
+                if cancelled > 0 {
+                    logger.warn("stopped with handlers waiting on REST; requests cancelled",
+                                ["script": scriptName, "cancelled": cancelled])
+                }
+                cond.lock()
+                exited = true
+                cond.broadcast()
+                cond.unlock()
+                return
+            }
             busy = !batch.isEmpty
             cond.unlock()
-            if done { break }
 
             var handled: UInt64 = 0, failed: UInt64 = 0
             for item in batch {
                 switch item {
                 case .event(let event): handle(event, &handled, &failed)
                 case .swap(let pending): swap(pending)
+                case .restDone(let id, let result): resume(id, result, &failed)
                 }
                 runTimers(&handled, &failed)
             }
             if batch.isEmpty { runTimers(&handled, &failed) }
+            let memory = state.memoryBytes
             cond.lock()
             counters.eventsHandled += handled
             counters.handlerErrors += failed
+            counters.luaMemoryBytes = memory
+            counters.restCalls = calls.started
+            parked = calls.pending.count
+            counters.parkedHandlers = parked
             busy = false
             cond.broadcast()
             cond.unlock()
         }
-        cond.lock()
-        finished = true
-        cond.broadcast()
-        cond.unlock()
+    }
+
+    /// Logs a failed handler call (also after a resume) with what it was handling.
+    private func report(_ rc: Int32, _ context: ScriptCallContext, _ failed: inout UInt64) {
+        guard rc != LB_OK && rc != LB_NOT_FOUND && rc != LB_PENDING else { return }
+        failed += 1
+        let error = context.state.lastError
+        if let seq = context.seq {
+            logger.error("handler failed", ["script": scriptName, "shard": context.shardID, "event": context.event,
+                                            "seq": seq, "error": error])
+        } else {
+            logger.error("handler failed", ["script": scriptName, "shard": context.shardID, "event": context.event,
+                                            "error": error])
+        }
+    }
+
+    /// A REST answer: continues the coroutine parked on it (in whichever state it lives).
+    private func resume(_ id: Int64, _ result: ScriptRESTResult, _ failed: inout UInt64) {
+        guard let call = calls.take(id) else { return }  // cancelled at stop
+        let context = call.context
+        let rc = calls.within(context) { context.state.resume(id, with: result) }
+        if rc == LB_NOT_FOUND {
+            logger.debug("REST answer for a handler no longer waiting", ["script": scriptName, "event": context.event])
+        }
+        report(rc, context, &failed)
+        if context.state !== state && context.state.parkedCount == 0 {
+            logger.info("old script version released after its last REST call", ["script": scriptName])
+        }
     }
 
     private func handle(_ event: ScriptEvent, _ handled: inout UInt64, _ failed: inout UInt64) {
-        let rc: Int32
+        let state = self.state
         switch event {
         case .dispatch(let shardID, let seq, let name, let data):
-            rc = state.dispatch(name: name, data: data, shardID: shardID, seq: seq)
+            let context = ScriptCallContext(state: state, event: name, shardID: shardID, seq: seq)
+            let rc = calls.within(context) { state.dispatch(name: name, data: data, shardID: shardID, seq: seq) }
             if rc != LB_NOT_FOUND { handled += 1 }
-            if rc != LB_OK && rc != LB_NOT_FOUND {
-                failed += 1
-                logger.error("handler failed", ["script": scriptName, "shard": shardID, "event": name, "seq": seq,
-                                                "error": state.lastError])
-            }
+            report(rc, context, &failed)
         case .lifecycle(let shardID, let lifecycle):
-            rc = state.lifecycle(lifecycle, shardID: shardID)
+            let context = ScriptCallContext(state: state, event: lifecycle.handler, shardID: shardID, seq: nil)
+            let rc = calls.within(context) { state.lifecycle(lifecycle, shardID: shardID) }
             if rc != LB_NOT_FOUND { handled += 1 }
-            if rc != LB_OK && rc != LB_NOT_FOUND {
-                failed += 1
-                logger.error("handler failed", ["script": scriptName, "shard": shardID, "event": lifecycle.handler,
-                                                "error": state.lastError])
-            }
+            report(rc, context, &failed)
         }
     }
 
     private func runTimers(_ handled: inout UInt64, _ failed: inout UInt64) {
         guard let delay = state.nextTimerDelay, delay <= 0 else { return }
-        handled += UInt64(state.runDueTimers { _ in
-            failed += 1
-            logger.error("timer failed", ["script": scriptName, "error": state.lastError])
+        let state = self.state
+        let context = ScriptCallContext(state: state, event: "timer", shardID: options.defaultShardID, seq: nil)
+        handled += UInt64(calls.within(context) {
+            state.runDueTimers { _ in
+                failed += 1
+                logger.error("timer failed", ["script": scriptName, "error": state.lastError])
+            }
         })
     }
 
     /// Runs on the script thread (or the caller's, before start): the swap itself.
-    private func swap(_ pending: PendingSwap) {
+    private func swap(_ pending: ScriptSwap) {
         let fresh = pending.fresh
         if let blob = state.exportStore() {
             if fresh.importStore(blob) != LB_OK {
@@ -344,7 +382,13 @@ public final class ScriptHost: @unchecked Sendable {
             pending.finish(.failure(error))
             return
         }
+        let old = state
         state = fresh
+        let waiting = calls.count(in: old)
+        if waiting > 0 {
+            logger.info("old script version kept until its handlers waiting on REST finish",
+                        ["script": scriptName, "waiting": waiting])
+        }
         let events = fresh.dispatchEvents
         let names = fresh.handlerNames.sorted()
         cond.lock()
@@ -355,8 +399,11 @@ public final class ScriptHost: @unchecked Sendable {
         let observer = wantedObserver
         cond.unlock()
         if changed { observer?(events) }
-        let rc = fresh.lifecycle(handler: "on_reload", argumentsJSON: nil, shardID: options.defaultShardID)
-        if rc != LB_OK && rc != LB_NOT_FOUND {
+        let context = ScriptCallContext(state: fresh, event: "on_reload", shardID: options.defaultShardID, seq: nil)
+        let rc = calls.within(context) {
+            fresh.lifecycle(handler: "on_reload", argumentsJSON: nil, shardID: options.defaultShardID)
+        }
+        if rc != LB_OK && rc != LB_NOT_FOUND && rc != LB_PENDING {
             logger.error("on_reload failed", ["script": scriptName, "error": fresh.lastError])
         }
         pending.finish(.success(()))

@@ -1,4 +1,5 @@
 import Foundation
+import ShardRuntime
 
 /// What a script can ask of the shards (issue 5): the host side of `shard.info`,
 /// `shard.command` and `shard.send`. The lead binds this to the real `Shard`s;
@@ -72,19 +73,7 @@ public struct ScriptShardInfo: Sendable, Equatable {
         return out
     }
 
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ s: String) -> String { JSONWriter.quoted(s) }
 }
 
 /// A frame a script asks to send with `shard.send`.

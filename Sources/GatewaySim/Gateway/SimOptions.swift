@@ -41,17 +41,20 @@ public struct GatewaySimOptions: Sendable {
 }
 
 /// Intent bits (Discord's values).
+/// The intent bits the sim checks, as `Int`s, taken from ShardRuntime's `Intents`.
 public enum GatewayIntents {
-    public static let guilds = 1
-    public static let guildMembers = 1 << 1
-    public static let guildPresences = 1 << 8
-    public static let guildMessages = 1 << 9
-    public static let guildMessageReactions = 1 << 10
-    public static let guildMessageTyping = 1 << 11
-    public static let directMessages = 1 << 12
-    public static let messageContent = 1 << 15
+    public static let guilds = bit(.guilds)
+    public static let guildMembers = bit(.guildMembers)
+    public static let guildPresences = bit(.guildPresences)
+    public static let guildMessages = bit(.guildMessages)
+    public static let guildMessageReactions = bit(.guildMessageReactions)
+    public static let guildMessageTyping = bit(.guildMessageTyping)
+    public static let directMessages = bit(.directMessages)
+    public static let messageContent = bit(.messageContent)
     /// GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT.
-    public static let privileged = guildMembers | guildPresences | messageContent
-    /// Every documented bit (bits 0–16, 20, 21, 24, 25).
-    public static let allDocumented = 53_608_447
+    public static let privileged = bit(.privileged)
+    /// Every documented bit.
+    public static let allDocumented = bit(.all)
+
+    private static func bit(_ intents: Intents) -> Int { Int(intents.rawValue) }
 }

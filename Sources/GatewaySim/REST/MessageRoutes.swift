@@ -55,7 +55,8 @@ extension SimCore {
                 id: world.nextSnowflake(), channelID: channelID, guildID: world.guilds[index].id,
                 author: world.botUser, member: world.member(world.botUser.id, inGuild: index),
                 content: content ?? "", embeds: embeds ?? "[]", timestamp: SimWorld.timestamp(Date()),
-                editedTimestamp: nil, mentionsBot: false)
+                editedTimestamp: nil, mentionsBot: false,
+                referencedMessageID: body["message_reference"]?["message_id"]?.string)
             world.messages[message.id] = message
             let json = world.messageJSON(message)
             let actions = dispatch(t: "MESSAGE_CREATE", d: json, guildID: message.guildID,

@@ -25,6 +25,7 @@ public final class GatewaySim: @unchecked Sendable {
     let core: SimCoreBox
     let transportFaults = SimLocked(SimTransportFaults())
     private let observer = SimLocked<(@Sendable (SimBotMessage) -> Void)?>(nil)
+    let restHold = SimRESTHold()
     private let startUptime = ProcessInfo.processInfo.systemUptime
     private let endpoint = SimLocked<(port: Int, listener: TCPListener?, caFile: String?)>((0, nil, nil))
     // Loop-confined.

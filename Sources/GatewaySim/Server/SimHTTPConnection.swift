@@ -8,6 +8,8 @@ final class SimHTTPConnection {
     private var parser = HTTPRequestParser()
     private weak var sim: GatewaySim?
     private var done = false
+    /// A request is held by the test hook (`GatewaySim.holdREST`); later ones wait behind it.
+    private var holding = false
 
     init(stream: StreamConnection, sim: GatewaySim) {
         self.stream = stream
@@ -21,7 +23,7 @@ final class SimHTTPConnection {
     private func received(_ bytes: [UInt8]) {
         guard !done, let sim else { return }
         parser.feed(bytes)
-        while !done {
+        while !done && !holding {
             let request: HTTPRequest
             do {
                 guard let next = try parser.next() else { return }
@@ -37,12 +39,27 @@ final class SimHTTPConnection {
                 sim.upgrade(stream: stream, request: request, leftover: parser.takeRemaining())
                 return
             }
-            let response = sim.serveREST(request)
-            stream.write(response.serialized(keepAlive: request.wantsKeepAlive))
-            if !request.wantsKeepAlive {
-                stream.close(flushFirst: true)
-                return finish()
+            if sim.restHold.shouldHold(request) {
+                holding = true
+                let connection = SimLoopBound(self)  // released on the sim's loop, like all its work
+                sim.restHold.add {
+                    connection.value.holding = false
+                    connection.value.answer(request)
+                    connection.value.received([])
+                }
+                return
             }
+            answer(request)
+        }
+    }
+
+    private func answer(_ request: HTTPRequest) {
+        guard !done, let sim else { return }
+        let response = sim.serveREST(request)
+        stream.write(response.serialized(keepAlive: request.wantsKeepAlive))
+        if !request.wantsKeepAlive {
+            stream.close(flushFirst: true)
+            finish()
         }
     }
 

@@ -1,25 +1,11 @@
 import Foundation
+import ShardRuntime
 
 /// Writing JSON text for the payloads the sim sends. The sim's output is built from
 /// strings it controls, so a small escaper plus object/array joiners are enough.
 enum SimJSON {
     /// A JSON string literal for `value`, with quotes.
-    static func string(_ value: String) -> String {
-        var out = "\""
-        out.reserveCapacity(value.utf8.count + 2)
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func string(_ value: String) -> String { JSONWriter.quoted(value) }
 
     static func optionalString(_ value: String?) -> String { value.map(string) ?? "null" }
 

@@ -139,4 +139,6 @@ struct SimMessage: Sendable {
     var timestamp: String
     var editedTimestamp: String?
     var mentionsBot: Bool
+    /// `message_reference.message_id` of a reply (issue 6), echoed back like Discord does.
+    var referencedMessageID: String? = nil
 }

@@ -187,6 +187,11 @@ public struct SimWorld: Sendable {
             ("author", message.author.json), ("attachments", "[]"),
         ]
         if let guildID = message.guildID { fields.append(("guild_id", SimJSON.string(guildID))) }
+        if let reference = message.referencedMessageID {
+            fields.append(("message_reference", SimJSON.object([
+                ("type", "0"), ("message_id", SimJSON.string(reference)), ("channel_id", SimJSON.string(message.channelID)),
+            ])))
+        }
         return SimJSON.object(fields)
     }
 

@@ -23,7 +23,9 @@ enum {
     LB_ERR_TIMEOUT = 3, /* the per-call time budget ran out */
     LB_ERR_MEMORY = 4,  /* the state's memory cap was hit */
     LB_ERR_SYNTAX = 5,  /* compile error; lb_last_error has file:line */
-    LB_ERR_FILE = 6     /* script file unreadable */
+    LB_ERR_FILE = 6,    /* script file unreadable */
+    LB_PENDING = 7      /* the handler is parked, waiting on a host request (rest.*);
+                           lb_resume continues it */
 };
 
 /* Log levels passed to lb_host.log. */
@@ -55,6 +57,13 @@ typedef struct lb_host {
     void (*log)(void *ctx, int level, const char *msg, size_t len, const char *where, int shard_id);
     /* print: one line, without the trailing newline. */
     void (*print)(void *ctx, const char *line, size_t len);
+    /* rest.*: starts an HTTP request (method "GET", "POST", "PUT", "PATCH" or "DELETE";
+       path relative to the API base, starting with '/'; body is JSON text or NULL).
+       On success writes a request id (unique per state, > 0) into *id and returns 0:
+       the calling handler is then parked until lb_resume(S, id, ...). Otherwise
+       returns non-zero with a message in err. Called on the thread running S. */
+    int (*rest_request)(void *ctx, const char *method, const char *path, size_t path_len,
+                        const char *body, size_t body_len, int64_t *id, char *err, size_t errcap);
 } lb_host;
 
 typedef struct lb_options {
@@ -107,6 +116,24 @@ int lb_dispatch(lb_state *S, const char *event, const uint8_t *json, size_t len,
    the JSON array args_json (may be NULL = no args) followed by ctx. */
 int lb_call_lifecycle(lb_state *S, const char *handler, const char *args_json,
                       size_t args_len, int shard_id);
+
+/* Handlers, lifecycle handlers and timers run in coroutines. A call that returns
+   LB_PENDING has parked its coroutine on a host request (rest.*); when the request
+   completes, lb_resume continues it with the result, as `response_table` (decoded
+   JSON; `true` when the body is empty) or `nil, message, status`. The time budget
+   applies to each slice (start, each resume), not to the wait.
+   status: the HTTP status (0 = none, e.g. a transport error); err: NULL for a
+   success (body is the JSON answer), else the message. Returns LB_OK (the handler
+   finished), LB_PENDING (parked again), LB_ERR_* (failed after the resume; the
+   message in lb_last_error has script:line + traceback), or LB_NOT_FOUND (no
+   coroutine waits on id). */
+int lb_resume(lb_state *S, int64_t id, int status, const uint8_t *body, size_t len,
+              const char *err, size_t err_len);
+/* Forgets the coroutine parked on id without running it (at stop, or when the host
+   cannot deliver the result). Returns LB_OK, or LB_NOT_FOUND. */
+int lb_drop(lb_state *S, int64_t id);
+/* Coroutines parked on host requests. */
+int lb_parked_count(const lb_state *S);
 
 /* Timers. Times are lb_now() seconds (CLOCK_MONOTONIC). */
 double lb_now(void);

@@ -13,7 +13,9 @@ public struct CommandRateLimiter: Sendable {
     public init(limit: Int = 120, window: Duration = .seconds(60), reserved: Int) {
         self.limit = limit
         self.window = window
-        self.reserved = min(max(0, reserved), limit)
+        // At least half the window stays usable for commands, even with a heartbeat interval so
+        // short (tests) that beats alone would exceed the limit.
+        self.reserved = min(max(0, reserved), limit / 2)
     }
 
     /// Slots to keep for heartbeats: one per heartbeat in a window, plus two for IDENTIFY/RESUME
@@ -62,6 +64,7 @@ public struct CommandRateLimiter: Sendable {
     public mutating func nextCommandSlot(now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
         guard commandSlotsAvailable(now: now) == 0 else { return nil }
         let needed = inWindow - (limit - reserved)  // sends that must expire first
+        guard needed >= 0, head + needed < sent.count else { return now + window }
         return sent[head + needed] + window
     }
 }

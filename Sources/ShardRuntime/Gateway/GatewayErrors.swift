@@ -8,6 +8,8 @@ public enum GatewayError: Error, Sendable, Equatable, CustomStringConvertible {
     case payloadTooLarge(limit: Int)
     /// The gateway URL could not be used.
     case invalidGatewayURL(String)
+    /// IDENTIFY could not be built (e.g. a presence that makes it exceed 4096 bytes).
+    case invalidIdentify(String)
 
     public var description: String {
         switch self {
@@ -16,6 +18,7 @@ public enum GatewayError: Error, Sendable, Equatable, CustomStringConvertible {
         case .payloadTooLarge(let limit):
             "incoming gateway message over the configured limit of \(limit) bytes; raise maxMessageSize"
         case .invalidGatewayURL(let url): "invalid gateway URL \(url)"
+        case .invalidIdentify(let why): "cannot build IDENTIFY: \(why)"
         }
     }
 }

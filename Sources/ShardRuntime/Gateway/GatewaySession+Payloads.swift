@@ -1,6 +1,6 @@
 extension GatewaySession {
     /// IDENTIFY (op 2). Carries the raw token: never log it.
-    func identifyPayload() -> [UInt8] {
+    func identifyPayload() throws(CommandError) -> [UInt8] {
         var d: JSONObject = [
             "token": .string(config.token.exposedSecret),
             "intents": .int(Int64(config.intents.rawValue)),
@@ -9,8 +9,8 @@ extension GatewaySession {
             "large_threshold": .int(Int64(config.largeThreshold)),
             "shard": [.int(Int64(config.shardID)), .int(Int64(config.shardTotal))],
         ]
-        if let presence = config.presence, let p = try? presence.data() { d["presence"] = p }
-        return (try? GatewayPayload.encode(op: GatewayOpcode.identify.rawValue, data: .object(d))) ?? []
+        if let presence = config.presence { d["presence"] = try presence.data() }
+        return try GatewayPayload.encode(op: GatewayOpcode.identify.rawValue, data: .object(d))
     }
 
     /// RESUME (op 6). Carries the raw token: never log it.

@@ -10,7 +10,7 @@
 /// forever; unknown ops and events are ignored while the sequence advances; replayed
 /// dispatches at or below the last sequence are dropped (exactly-once delivery).
 public struct GatewaySession: Sendable {
-    public let config: SessionConfiguration
+    public private(set) var config: SessionConfiguration
     /// Uniform in [0, 1).
     private let random: @Sendable () -> Double
 
@@ -45,6 +45,9 @@ public struct GatewaySession: Sendable {
             resumeURL = resume.resumeURL
         }
     }
+
+    /// Sets the base URL for new sessions (after `GET /gateway/bot`), before `.start`.
+    public mutating func useGatewayURL(_ url: String) { config.gatewayURL = url }
 
     /// Whether the session could be resumed now.
     public var canResume: Bool { sessionID != nil }
@@ -104,7 +107,12 @@ public struct GatewaySession: Sendable {
             }
         case .identifyGranted(let ticket):
             guard ticket == identifyTicket, stage == .identifying, connectionOpen else { break }
-            send(identifyPayload(), essential: true, now: now, &out)
+            do {
+                send(try identifyPayload(), essential: true, now: now, &out)
+            } catch {
+                dropConnection(&out, code: 1000, reason: "invalid IDENTIFY")
+                fail(.invalidIdentify(error.reason), &out)
+            }
         case .shutdown(let resumable):
             shutdown(resumable: resumable, &out)
         }
@@ -121,6 +129,8 @@ public struct GatewaySession: Sendable {
         guard pendingCommands.count < GatewaySession.maxPendingCommands else {
             return .failure(CommandError(.sending, "\(pendingCommands.count) commands already queued"))
         }
+        // Known limit (issue 3): commands queued while disconnected are sent after the next
+        // READY/RESUMED, however old they are by then (bounded by `maxPendingCommands`).
         pendingCommands.append(payload)
         var out: [SessionAction] = []
         flushCommands(now: now, &out)
@@ -148,6 +158,8 @@ public struct GatewaySession: Sendable {
         case GatewayOpcode.invalidSession.rawValue:
             let resumable = Self.decode(h, bytes)?.boolValue ?? false
             out.append(.emit(.invalidSession(resumable: resumable)))
+            // op 9 `true` resumes on a new connection (close 4200, reconnect, RESUME) rather than
+            // sending RESUME on the same socket; both are accepted practice (issue 3).
             if resumable, canResume {
                 dropConnection(&out, code: CloseCode.resumable, reason: "invalid session (resumable)")
                 scheduleReconnect(&out, delay: requestedReconnectDelay())
@@ -231,6 +243,11 @@ public struct GatewaySession: Sendable {
         case .heartbeat:
             guard connectionOpen, let interval = heartbeatInterval else { return }
             if awaitingAck {
+                // Known limit (issue 3): only ACKs prove liveness. A payload that takes longer
+                // than one interval to arrive delays the ACK queued behind it, so the connection
+                // is judged a zombie and the RESUME replays the same payload. With Discord's
+                // ~41 s interval this needs a very slow link; tests with short intervals must
+                // keep payloads small (see the 40 MB end-to-end test).
                 out.append(.emit(.disconnected(code: CloseCode.resumable, reason: "zombie connection: no heartbeat ACK")))
                 dropConnection(&out, code: CloseCode.resumable, reason: "no heartbeat ACK")
                 scheduleReconnect(&out, delay: nextBackoff())

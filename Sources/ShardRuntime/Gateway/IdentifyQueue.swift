@@ -43,6 +43,9 @@ public struct IdentifySchedule: Sendable {
 
 /// In-process identify queue: one IDENTIFY per `interval` per bucket, shared by every shard
 /// that holds this instance.
+///
+/// Known limits (issue 3): a permit granted to a shard that shut down meanwhile still uses its
+/// slot; `session_start_limit.remaining` (1000 per day) is not tracked.
 public final class LocalIdentifyQueue: IdentifyQueue, @unchecked Sendable {
     private let lock = NSLock()
     private var schedule: IdentifySchedule

@@ -88,8 +88,7 @@ public struct ShardBuilder: Sendable {
 
     private func make(sink: @escaping @Sendable (ShardEvent) -> Void, finish: @escaping @Sendable () -> Void,
                       events: AsyncStream<ShardEvent>?) -> Shard {
-        // Known gap (issue 3): without `gatewayURL`, `start()` would need GET /gateway/bot; the
-        // HTTP client is not written yet, so a nil URL fails at start with .retrievingGatewayURL.
+        // Without `gatewayURL`, `start()` first asks GET /gateway/bot (GatewayBotLookup).
         let config = sessionConfiguration(gatewayURL: gatewayURL ?? "")
         let session = GatewaySession(config: config, resume: resumeSession, random: random)
         var ws = WebSocketOptions()
@@ -98,14 +97,16 @@ public struct ShardBuilder: Sendable {
         let options = ShardDriver.Options(webSocket: ws, tls: tls, identifyQueue: identifyQueue, logger: logger)
         let driver = ShardDriver(session: session, loop: eventLoop ?? EventLoopGroup.shared.next(), options: options,
                                  sink: sink, finish: finish)
-        driver.gatewayURLProblem = ShardBuilder.problem(with: gatewayURL)
+        if gatewayURL == nil {
+            driver.gatewayLookup = (apiBaseURL, token)
+        } else {
+            driver.gatewayURLProblem = ShardBuilder.problem(with: gatewayURL)
+        }
         return Shard(driver: driver, id: shardID, total: shardTotal, events: events)
     }
 
     static func problem(with url: String?) -> ShardStartError? {
-        guard let url else {
-            return ShardStartError(.retrievingGatewayURL, "no gatewayURL set and GET /gateway/bot is not implemented yet")
-        }
+        guard let url else { return nil }
         guard GatewayURL.isValid(url) else { return ShardStartError(.parsingGatewayURL, "not a ws:// or wss:// URL: \(url)") }
         return nil
     }

@@ -32,8 +32,16 @@ final class ShardDriver: @unchecked Sendable {
     private var timerIDs = 0
     private var startWaiter: CheckedContinuation<Void, Error>?
     private var finished = false
+    /// Events emitted under `lock`, delivered by `deliver()` after it is released.
+    private var outbox: [ShardEvent] = []
+    private var finishPending = false
+    private var finishCalled = false
+    private let deliveryLock = NSRecursiveLock()
+    private var delivering = false
     /// Set by the builder when the gateway URL is unusable; `start()` throws it.
     var gatewayURLProblem: ShardStartError?
+    /// Set by the builder when no gateway URL was given: `start()` asks `GET /gateway/bot`.
+    var gatewayLookup: (apiBaseURL: String, token: Token)?
 
     init(session: GatewaySession, loop: EventLoop, options: Options,
          sink: @escaping @Sendable (ShardEvent) -> Void, finish: @escaping @Sendable () -> Void) {
@@ -57,25 +65,33 @@ final class ShardDriver: @unchecked Sendable {
     /// Starts the session and waits until the first connection opens (or fails).
     func start() async throws {
         if let problem = gatewayURLProblem { throw problem }
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
-            lock.lock()
-            defer { lock.unlock() }
-            guard session.stage == .idle else {
-                c.resume(throwing: ShardStartError(.alreadyStarted, "shard \(shardID) was already started"))
-                return
+        if let lookup = gatewayLookup {
+            let info = try await GatewayBotLookup.fetch(apiBaseURL: lookup.apiBaseURL, token: lookup.token,
+                                                        tls: options.tls, loop: loop)
+            guard GatewayURL.isValid(info.url) else {
+                throw ShardStartError(.parsingGatewayURL, "GET /gateway/bot returned \(info.url)")
             }
-            startWaiter = c
-            input(.start)
+            withSession { $0.useGatewayURL(info.url) }
+        }
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
+            locked { d in
+                guard d.session.stage == .idle else {
+                    c.resume(throwing: ShardStartError(.alreadyStarted, "shard \(d.shardID) was already started"))
+                    return
+                }
+                d.startWaiter = c
+                d.input(.start)
+            }
         }
     }
 
     func command(_ payload: [UInt8]) throws(CommandError) {
         lock.lock()
-        defer { lock.unlock() }
-        switch session.command(payload, now: clock.now) {
-        case .success(let actions): perform(actions)
-        case .failure(let error): throw error
-        }
+        let result = session.command(payload, now: clock.now)
+        if case .success(let actions) = result { perform(actions) }
+        lock.unlock()
+        deliver()
+        if case .failure(let error) = result { throw error }
     }
 
     func send(_ message: ShardMessage) throws(SendError) {
@@ -95,10 +111,11 @@ final class ShardDriver: @unchecked Sendable {
     }
 
     func shutdown(resumable: Bool) -> ResumeSession? {
-        lock.lock()
-        defer { lock.unlock() }
-        let resume = resumable ? session.resumeSession : nil
-        input(.shutdown(resumable: resumable))
+        var resume: ResumeSession?
+        locked { d in
+            resume = resumable ? d.session.resumeSession : nil
+            d.input(.shutdown(resumable: resumable))
+        }
         return resume
     }
 
@@ -131,7 +148,7 @@ final class ShardDriver: @unchecked Sendable {
                 startWaiter = nil
                 waiter.resume(throwing: ShardStartError(.establishing, "shard stopped before connecting"))
             }
-            finish()
+            finishPending = true
         }
     }
 
@@ -154,15 +171,41 @@ final class ShardDriver: @unchecked Sendable {
                 }
             case .emit(let event):
                 log(event)
-                sink(event)
+                outbox.append(event)
             }
         }
     }
 
+    /// Runs `body` under the state lock, then delivers the events it emitted.
     private func locked(_ body: (ShardDriver) -> Void) {
         lock.lock()
-        defer { lock.unlock() }
         body(self)
+        lock.unlock()
+        deliver()
+    }
+
+    /// Hands queued events to the sink in order, outside the state lock, so a callback may call
+    /// into this or any other shard without lock-order deadlocks. One deliverer at a time; a
+    /// re-entrant call (from inside the callback) leaves the new events to the running loop.
+    private func deliver() {
+        deliveryLock.lock()
+        defer { deliveryLock.unlock() }
+        guard !delivering else { return }
+        delivering = true
+        defer { delivering = false }
+        while true {
+            lock.lock()
+            let batch = outbox
+            outbox.removeAll(keepingCapacity: true)
+            let finishNow = batch.isEmpty && finishPending && !finishCalled
+            if finishNow { finishCalled = true }
+            lock.unlock()
+            if batch.isEmpty {
+                if finishNow { finish() }
+                return
+            }
+            for event in batch { sink(event) }
+        }
     }
 
     private func startTimer(_ timer: SessionTimer, after: Duration) {
@@ -232,6 +275,9 @@ final class ShardDriver: @unchecked Sendable {
         }
     }
 
+    /// Known limit (issue 3): a fatal close reaches the user when the transport finishes the
+    /// close handshake; a peer that sends the close frame but keeps TCP open delays it by the
+    /// WebSocket `closeTimeout` (5 s), as seen with the sim's 4004 on IDENTIFY.
     fileprivate func ended(_ gen: Int, opened: Bool, code: UInt16?, reason: String, failure: TransportError?) {
         locked { d in
             if gen != d.generation || d.connection == nil {
@@ -249,6 +295,9 @@ final class ShardDriver: @unchecked Sendable {
                 d.input(.connectFailed(reason: failure.map { "\($0)" } ?? reason))
             } else if case .messageTooLarge(_, let limit)? = failure {
                 d.input(.transportFailed(.messageTooLarge(limit: limit)))
+            } else if case .protocolViolation(_, closeCode: 1009)? = failure {
+                // The transport refuses a single frame over the limit this way.
+                d.input(.transportFailed(.messageTooLarge(limit: d.options.webSocket.maxMessageSize)))
             } else if let failure {
                 d.input(.connectionClosed(code: nil, reason: "\(failure)"))
             } else {

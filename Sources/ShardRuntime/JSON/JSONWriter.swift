@@ -97,6 +97,14 @@ public enum JSONWriter {
         }
         out.append(UInt8(ascii: "\""))
     }
+
+    /// `s` as a quoted, escaped JSON string literal.
+    public static func quoted(_ s: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 2)
+        appendString(s, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
 }
 
 extension JSONValue {

@@ -26,8 +26,8 @@ final class HTTPConnection {
     init(stream: StreamConnection, key: String) {
         self.stream = stream
         self.key = key
-        stream.onBytes = { [unowned self] bytes in self.received(bytes) }
-        stream.onEnd = { [unowned self] error in self.ended(error) }
+        stream.onBytes = { [weak self] bytes in self?.received(bytes) }
+        stream.onEnd = { [weak self] error in self?.ended(error) }
     }
 
     var isBusy: Bool { exchange != nil }

@@ -101,7 +101,9 @@ final class HTTPConnectionPool {
         connection.onIdleClose = nil
         connection.send(request, host: Self.hostHeader(origin), timeout: responseTimeout) { [self] result in
             if connection.isReusable && !isShutDown {
-                connection.onIdleClose = { [unowned self, unowned connection] in self.dropIdle(connection, origin) }
+                connection.onIdleClose = { [weak self, weak connection] in
+                    if let self, let connection { self.dropIdle(connection, origin) }
+                }
                 idle[origin.key, default: []].append(connection)
             } else {
                 connection.close()

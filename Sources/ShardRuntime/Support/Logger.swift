@@ -84,19 +84,9 @@ public final class Logger: @unchecked Sendable {
         return String(quoted.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"")
     }
 
+    /// JSON string; DEL is escaped too so no control character reaches a terminal raw.
     static func jsonString(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        let quoted = JSONWriter.quoted(value)
+        return quoted.contains("\u{7F}") ? quoted.replacingOccurrences(of: "\u{7F}", with: "\\u007f") : quoted
     }
 }
