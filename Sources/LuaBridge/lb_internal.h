@@ -87,6 +87,7 @@ void lb_open_sandbox(lua_State *L, lb_state *S);
 void lb_open_json(lua_State *L);
 void lb_open_shard(lua_State *L);
 void lb_open_timer(lua_State *L);
+void lb_open_cguards(lua_State *L);
 void lb_open_rest(lua_State *L);
 void lb_open_coro(lua_State *L);
 

@@ -177,6 +177,7 @@ static int lb_setup(lua_State *L) {
     lb_open_coro(L);
     lb_open_rest(L);
     lb_open_sandbox(L, S);
+    lb_open_cguards(L);
     lua_newtable(L);
     lua_setglobal(L, "store");
     return 0;
