@@ -229,8 +229,8 @@ static int lb_shard_command(lua_State *L) {
     return 1;
 }
 
-/* Stack: [-0, +1, e] decodes the string at 1 (only to validate it). */
-static int lb_decode_check(lua_State *L) {
+/* Stack: [-0, +1, e] decodes the string at 1 (only to validate it; a lua_pcall target). */
+int lb_json_decode_check(lua_State *L) {
     size_t n;
     const char *s = lua_tolstring(L, 1, &n);
     lb_json_decode(L, s, n);
@@ -239,7 +239,7 @@ static int lb_decode_check(lua_State *L) {
 
 /* Stack: [-0, +0, m] validates the string at idx with a nested pcall. */
 static int lb_valid_json(lua_State *L, int idx, char *msg, size_t cap) {
-    lua_pushcfunction(L, lb_decode_check);
+    lua_pushcfunction(L, lb_json_decode_check);
     lua_pushvalue(L, idx);
     if (lua_pcall(L, 1, 0, 0) == LUA_OK) return 1;
     snprintf(msg, cap, "invalid JSON: %s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "?");
