@@ -177,6 +177,7 @@ static int lb_setup(lua_State *L) {
     lb_open_coro(L);
     lb_open_rest(L);
     lb_open_sandbox(L, S);
+    lb_open_cguards(L);
     lua_newtable(L);
     lua_setglobal(L, "store");
     return 0;
@@ -223,6 +224,7 @@ void lb_close(lb_state *S) {
     free(S->names);
     free(S->required);
     free(S->scratch);
+    free(S->keys);
     free(S->timers);
     free(S);
 }

@@ -253,13 +253,24 @@ final class BotRuntime: @unchecked Sendable {
         }
     }
 
+    /// The API's recommended shard count, if usable: a broken or hostile API answering
+    /// `"shards": 1000000000` would otherwise make this process build a billion shards.
+    static func acceptedShardCount(_ recommended: Int) -> Int? {
+        (1...BotrunOptionParser.maxShards).contains(recommended) ? recommended : nil
+    }
+
     /// Which shards this process runs, and of how many.
     private func shardIDs(gatewayBot: GatewayBotInfo?) -> (ids: [Int], total: Int) {
         switch options.shards {
         case .single(let id, let total): return ([id], total)
         case .count(let count): return (Array(0..<count), count)
         case .automatic:
-            let count = max(1, gatewayBot?.shards ?? 1)
+            let recommended = gatewayBot?.shards ?? 1
+            guard let count = BotRuntime.acceptedShardCount(recommended) else {
+                logger.warn("GET /gateway/bot recommends an impossible shard count; running one shard",
+                            ["shards": recommended])
+                return ([0], 1)
+            }
             return (Array(0..<count), count)
         }
     }

@@ -36,7 +36,7 @@ final class ShardDriver: @unchecked Sendable {
     private var outbox: [ShardEvent] = []
     private var finishPending = false
     private var finishCalled = false
-    private let deliveryLock = NSRecursiveLock()
+    /// A `deliver()` is running (guarded by `lock`).
     private var delivering = false
     /// Set by the builder when the gateway URL is unusable; `start()` throws it.
     var gatewayURLProblem: ShardStartError?
@@ -184,27 +184,32 @@ final class ShardDriver: @unchecked Sendable {
         deliver()
     }
 
-    /// Hands queued events to the sink in order, outside the state lock, so a callback may call
-    /// into this or any other shard without lock-order deadlocks. One deliverer at a time; a
-    /// re-entrant call (from inside the callback) leaves the new events to the running loop.
+    /// Hands queued events to the sink in order, holding no lock while the sink runs, so a
+    /// callback may call into this or any other shard (from any thread) without deadlocks.
+    /// One deliverer at a time: a call made while another delivery runs (re-entrant, or from
+    /// another thread) returns at once and leaves its events to the running deliverer. The
+    /// `delivering` flag is read and cleared under `lock`, the lock that guards `outbox`, so an
+    /// event queued while the deliverer is finishing is never stranded.
+    /// (Holding a per-shard delivery lock across the sink deadlocked two shards whose
+    /// callbacks called into each other from their two loop threads.)
     private func deliver() {
-        deliveryLock.lock()
-        defer { deliveryLock.unlock() }
-        guard !delivering else { return }
+        lock.lock()
+        guard !delivering else { lock.unlock(); return }
         delivering = true
-        defer { delivering = false }
         while true {
-            lock.lock()
             let batch = outbox
             outbox.removeAll(keepingCapacity: true)
-            let finishNow = batch.isEmpty && finishPending && !finishCalled
-            if finishNow { finishCalled = true }
-            lock.unlock()
             if batch.isEmpty {
+                delivering = false
+                let finishNow = finishPending && !finishCalled
+                if finishNow { finishCalled = true }
+                lock.unlock()
                 if finishNow { finish() }
                 return
             }
+            lock.unlock()
             for event in batch { sink(event) }
+            lock.lock()
         }
     }
 
@@ -233,7 +238,7 @@ final class ShardDriver: @unchecked Sendable {
             loop.execute { [weak self] in self?.locked { $0.input(.connectFailed(reason: "\(error)")) } }
             return
         }
-        decompressor = session.config.compression.makeDecompressor()
+        decompressor = session.config.compression.makeDecompressor(limit: options.webSocket.maxMessageSize)
         let handler = ConnectionHandler(driver: self, generation: gen)
         connection = WebSocketClient.connect(url: url, options: options.webSocket, tls: options.tls, on: loop, handler: handler)
     }
@@ -256,7 +261,11 @@ final class ShardDriver: @unchecked Sendable {
                     guard let whole = try decompressor.decompress(payload) else { return }
                     payload = whole
                 } catch {
-                    d.input(.transportFailed(.decompression("\(error)")))
+                    if case TransportError.messageTooLarge(_, let limit) = error {
+                        d.input(.transportFailed(.messageTooLarge(limit: limit)))
+                    } else {
+                        d.input(.transportFailed(.decompression("\(error)")))
+                    }
                     return
                 }
             }
