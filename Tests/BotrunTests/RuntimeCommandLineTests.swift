@@ -85,6 +85,15 @@ import Testing
                 "\(run.logs)")
     }
 
+    @Test func checkSaysNoneWhenNoIntentIsNeeded() throws {
+        let dir = try ScriptDir()
+        defer { dir.cleanup() }
+        try dir.write("function on_ready() end")
+        let run = Self.botrun(["--check", dir.script])
+        #expect(run.code == 0)
+        #expect(run.output == ["bot.lua: handlers for READY", "intents: 0 (none)"])
+    }
+
     @Test func simStillWarnsThatDiscordNeedsPrivilegedIntentsNamed() async throws {
         let dir = try ScriptDir()
         defer { dir.cleanup() }

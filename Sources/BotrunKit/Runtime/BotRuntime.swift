@@ -168,7 +168,8 @@ final class BotRuntime: @unchecked Sendable {
             output("\(host.scriptName): handlers for \(host.wantedEvents.sorted().joined(separator: ", "))")
         }
         // Names spelled as `--intents` takes them.
-        output("intents: \(intents.rawValue) (\(intents.names.map { $0.lowercased() }.joined(separator: ", ")))")
+        let names = intents.names.map { $0.lowercased() }
+        output("intents: \(intents.rawValue) (\(names.isEmpty ? "none" : names.joined(separator: ", ")))")
     }
 
     private func startWatching() {
