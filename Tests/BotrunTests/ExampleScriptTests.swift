@@ -8,15 +8,8 @@ import ShardRuntime
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    static let fixtures: URL = {
-        var dir = packageRoot
-        for _ in 0..<3 {
-            dir = dir.deletingLastPathComponent()
-            let candidate = dir.appendingPathComponent("shared/protocol/fixtures")
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-        }
-        return dir.appendingPathComponent("shared/protocol/fixtures")
-    }()
+    /// The protocol fixtures kept in the repository (`Tests/Fixtures/protocol`).
+    static let fixtures = packageRoot.appendingPathComponent("Tests/Fixtures/protocol")
 
     /// The `d` of a fixture envelope, re-serialised (Foundation is fine in tests).
     static func payload(_ name: String) throws -> (t: String, s: Int64, d: [UInt8]) {
