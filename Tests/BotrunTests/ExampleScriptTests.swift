@@ -56,7 +56,7 @@ import ShardRuntime
         message["content"] = "!ping"
         let data = try JSONSerialization.data(withJSONObject: message)
         host.deliver(.dispatch(shardID: 0, seq: p.s, name: p.t, data: Array(data)))
-        #expect(rest.wait(forCalls: 1))
+        try #require(rest.wait(forCalls: 1))
         let call = rest.calls[0]
         #expect(call.method == "POST" && call.path == "/channels/\(message["channel_id"] as! String)/messages")
         let body = try JSONSerialization.jsonObject(with: Data((call.body ?? "").utf8)) as! [String: Any]
