@@ -241,14 +241,13 @@ final class BotRuntime: @unchecked Sendable {
             if let url = endpoint.gatewayURL ?? gatewayBot?.url { builder = builder.gatewayURL(url) }
             let shard = builder.build(onEvent: { [weak self] event in self?.handle(event, shardID: id) })
             shards.add(shard)
-            Task {
-                do {
-                    try await shard.start()
-                } catch {
-                    self.logger.error("shard failed to start", ["shard": id, "error": "\(error)"])
-                    self.errorOutput("botrun: shard \(id): \(error)\n")
-                    self.requestStop(.fatalGatewayClose)
-                }
+            // The callback form: a Task here would need a Swift-concurrency thread, which
+            // threads blocked elsewhere in the process (e.g. parallel tests) can starve.
+            shard.start { error in
+                guard let error else { return }
+                self.logger.error("shard failed to start", ["shard": id, "error": "\(error)"])
+                self.errorOutput("botrun: shard \(id): \(error)\n")
+                self.requestStop(.fatalGatewayClose)
             }
         }
     }

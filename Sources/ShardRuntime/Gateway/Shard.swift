@@ -65,6 +65,13 @@ public final class Shard: Sendable {
         try await driver.start()
     }
 
+    /// The callback form of `start()`, for thread-based callers: `completion` runs once, with
+    /// nil once the first WebSocket is open, else the `ShardStartError`. It uses no
+    /// Swift-concurrency thread, so it cannot be starved by callers that block theirs.
+    public func start(completion: @escaping @Sendable (ShardStartError?) -> Void) {
+        driver.start(completion: completion)
+    }
+
     /// The shard's current state. Throws `SessionInactiveError` before `start()` and after
     /// shutdown or a fatal error.
     public func info() throws -> ShardInfo {

@@ -30,7 +30,7 @@ final class ShardDriver: @unchecked Sendable {
     private var closingGeneration: Int?
     private var timers: [SessionTimer: (id: Int, handle: Scheduled)] = [:]
     private var timerIDs = 0
-    private var startWaiter: CheckedContinuation<Void, Error>?
+    private var startWaiter: (@Sendable (ShardStartError?) -> Void)?
     private var finished = false
     /// Events emitted under `lock`, delivered by `deliver()` after it is released.
     private var outbox: [ShardEvent] = []
@@ -64,25 +64,52 @@ final class ShardDriver: @unchecked Sendable {
 
     /// Starts the session and waits until the first connection opens (or fails).
     func start() async throws {
-        if let problem = gatewayURLProblem { throw problem }
-        if let lookup = gatewayLookup {
-            let info = try await GatewayBotLookup.fetch(apiBaseURL: lookup.apiBaseURL, token: lookup.token,
-                                                        tls: options.tls, loop: loop)
-            guard GatewayURL.isValid(info.url) else {
-                throw ShardStartError(.parsingGatewayURL, "GET /gateway/bot returned \(info.url)")
-            }
-            withSession { $0.useGatewayURL(info.url) }
-        }
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
-            locked { d in
-                guard d.session.stage == .idle else {
-                    c.resume(throwing: ShardStartError(.alreadyStarted, "shard \(d.shardID) was already started"))
+            start { error in
+                if let error { c.resume(throwing: error) } else { c.resume() }
+            }
+        }
+    }
+
+    /// The callback form of `start()`: `completion` runs once (on the loop, or at once for an
+    /// unusable URL or a second start) with nil when the first connection opened, else the
+    /// error. It needs no Swift-concurrency thread, so a caller whose other threads block
+    /// (a thread-based runtime, tests) cannot starve it.
+    func start(completion: @escaping @Sendable (ShardStartError?) -> Void) {
+        if let problem = gatewayURLProblem { completion(problem); return }
+        guard let lookup = gatewayLookup else { begin(completion); return }
+        GatewayBotLookup.fetch(apiBaseURL: lookup.apiBaseURL, token: lookup.token, tls: options.tls, loop: loop) { [self] result in
+            switch result {
+            case .failure(let error): completion(error)
+            case .success(let info):
+                guard GatewayURL.isValid(info.url) else {
+                    completion(ShardStartError(.parsingGatewayURL, "GET /gateway/bot returned \(info.url)"))
                     return
                 }
-                d.startWaiter = c
-                d.input(.start)
+                withSession { $0.useGatewayURL(info.url) }
+                begin(completion)
             }
         }
+    }
+
+    private func begin(_ completion: @escaping @Sendable (ShardStartError?) -> Void) {
+        var refused: ShardStartError?
+        locked { d in
+            guard d.session.stage == .idle else {
+                refused = ShardStartError(.alreadyStarted, "shard \(d.shardID) was already started")
+                return
+            }
+            d.startWaiter = completion
+            d.input(.start)
+        }
+        if let refused { completion(refused) }
+    }
+
+    /// Reports the start's outcome outside the state lock (the callback may call into shards).
+    private func completeStart(_ error: ShardStartError?) {
+        guard let waiter = startWaiter else { return }
+        startWaiter = nil
+        loop.execute { waiter(error) }
     }
 
     func command(_ payload: [UInt8]) throws(CommandError) {
@@ -128,15 +155,13 @@ final class ShardDriver: @unchecked Sendable {
     }
 
     private func afterInput(_ input: SessionInput) {
-        if let waiter = startWaiter {
+        if startWaiter != nil {
             switch (input, session.stage) {
             case (.connectionOpened, _):
-                startWaiter = nil
-                waiter.resume()
+                completeStart(nil)
             case (.connectFailed(let reason), _):
-                startWaiter = nil
+                completeStart(ShardStartError(.establishing, reason))
                 perform(session.handle(.shutdown(resumable: false), now: clock.now))
-                waiter.resume(throwing: ShardStartError(.establishing, reason))
             default: break
             }
         }
@@ -144,10 +169,7 @@ final class ShardDriver: @unchecked Sendable {
             finished = true
             for (_, timer) in timers { timer.handle.cancel() }
             timers.removeAll()
-            if let waiter = startWaiter {
-                startWaiter = nil
-                waiter.resume(throwing: ShardStartError(.establishing, "shard stopped before connecting"))
-            }
+            completeStart(ShardStartError(.establishing, "shard stopped before connecting"))
             finishPending = true
         }
     }
