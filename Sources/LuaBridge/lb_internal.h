@@ -81,12 +81,17 @@ char *lb_buf_steal(lb_buf *b, size_t *len);
    message is stored in S->err. The stack is restored to `base`. */
 int lb_protected(lb_state *S, int base, int nargs, int nresults);
 void lb_set_error(lb_state *S, const char *msg, size_t len);
+/* Sets S's error to "<where>: memory limit exceeded (N MB)" (never raises). */
+void lb_set_memory_error(lb_state *S);
+/* [-0, +1, e] lua_pcall target: decodes the string at 1 only to validate it. */
+int lb_json_decode_check(lua_State *L);
 
 /* Sandbox and APIs; all [-0, +0, e] and run during lb_new under pcall. */
 void lb_open_sandbox(lua_State *L, lb_state *S);
 void lb_open_json(lua_State *L);
 void lb_open_shard(lua_State *L);
 void lb_open_timer(lua_State *L);
+void lb_open_cguards(lua_State *L);
 void lb_open_rest(lua_State *L);
 void lb_open_coro(lua_State *L);
 

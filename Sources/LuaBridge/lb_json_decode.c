@@ -104,7 +104,7 @@ static void jd_string(jd *d) {
         unsigned char c = (unsigned char)*q;
         if (c < 0x20) { d->p = q; jd_fail(d, "control character in string"); }
         if (c != '\\') { out[n++] = (char)c; q++; continue; }
-        if (q + 1 >= d->end) break;
+        if (q + 1 >= d->end) { d->p = d->end; jd_fail(d, "unterminated string"); }
         char e = q[1];
         q += 2;
         switch (e) {

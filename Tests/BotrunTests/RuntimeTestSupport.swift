@@ -13,10 +13,11 @@ final class BotHarness: @unchecked Sendable {
     let logs = LineCollector()
     let errors = LineCollector()
 
-    init(script: String, heartbeatMS: Int = 41_250) throws {
+    init(script: String, heartbeatMS: Int = 41_250, configure: (inout GatewaySimOptions) -> Void = { _ in }) throws {
         var simOptions = GatewaySimOptions()
         simOptions.tls = true
         simOptions.heartbeatIntervalMS = heartbeatMS
+        configure(&simOptions)
         sim = GatewaySim(options: simOptions)
         try sim.start()
         dir = try ScriptDir()
@@ -40,7 +41,9 @@ final class BotHarness: @unchecked Sendable {
     }
 
     /// A runtime with this harness's sinks; signals stay with the test process.
-    func runtime(_ options: BotrunOptions) -> BotRuntime {
+    /// `identifyQueue` nil: the runtime builds its own from `GET /gateway/bot`.
+    func runtime(_ options: BotrunOptions,
+                 identifyQueue: IdentifyQueue? = LocalIdentifyQueue(interval: .zero)) -> BotRuntime {
         // Strong captures: shards may log on their loops after the harness is gone.
         let (logs, output, errors) = (logs, output, errors)
         let logger = Logger(level: .info, sink: { logs.sink($0) })
@@ -49,12 +52,12 @@ final class BotHarness: @unchecked Sendable {
                               for line in text.split(separator: "\n") { errors.sink(String(line)) }
                           },
                           handlesSignals: false,
-                          // Own queue without pacing: runs in parallel tests do not wait on each other.
-                          identifyQueue: LocalIdentifyQueue(interval: .zero))
+                          // Default: own queue without pacing, so parallel tests do not wait on each other.
+                          identifyQueue: identifyQueue)
     }
 
     /// Starts a bot and waits until every shard is connected (READY or RESUMED).
-    func start(_ options: BotrunOptions? = nil, timeout: Double = 10) throws -> RunningBot {
+    func start(_ options: BotrunOptions? = nil, timeout: Double = 30) throws -> RunningBot {
         let bot = RunningBot(runtime(options ?? self.options()))
         guard bot.started else { throw HarnessError("the bot did not start: \(errors.lines)") }
         guard bot.runtime.allConnected.wait(timeout: .now() + timeout) == .success else {

@@ -23,6 +23,7 @@ Behaviour:
 """
 import argparse
 import json
+import math
 import os
 import re
 import socketserver
@@ -137,7 +138,9 @@ class Handler(BaseHTTPRequestHandler):
                     start, used = now, 0
                 used += 1
                 STATE["windows"][m.group(1)] = (start, used)
-            reset_after = max(0.0, start + ARGS.window - now)
+            # Rounded up to the printed millisecond: an early reset would draw a 429 from a
+            # client that obeys the header exactly.
+            reset_after = math.ceil(max(0.0, start + ARGS.window - now) * 1000) / 1000
             headers = {"X-RateLimit-Limit": str(ARGS.limit), "X-RateLimit-Remaining": str(max(0, ARGS.limit - used)),
                        "X-RateLimit-Reset-After": f"{reset_after:.3f}", "X-RateLimit-Bucket": "msgbucket"}
             if used > ARGS.limit:

@@ -162,17 +162,27 @@ final class BotRuntime: @unchecked Sendable {
             intents = needed.subtracting(.privileged)
                 .union(options.sim ? Intents.privilegedWanted(by: events) : [])
         }
+        // Intent names in the warnings are spelled as --intents takes them (lower case).
+        func spelled(_ intents: Intents, _ separator: String) -> String {
+            intents.names.map { $0.lowercased() }.joined(separator: separator)
+        }
         for event in events.sorted() {
             let gating = Intents.gating(event: event)
             if !gating.isEmpty && gating.isDisjoint(with: intents) {
                 logger.warn("handler will get no events: its intent is off",
-                            ["event": event, "needs": gating.names.joined(separator: "|")])
+                            ["event": event, "needs": spelled(gating, "|")])
             }
         }
-        let missing = Intents.privilegedWanted(by: events).subtracting(intents)
+        let privileged = Intents.privilegedWanted(by: events)
+        let missing = privileged.subtracting(intents)
         if !missing.isEmpty {
             logger.warn("privileged intents are off; name them with --intents to receive full data",
-                        ["missing": missing.names.joined(separator: "|")])
+                        ["missing": spelled(missing, "|"), "try": "--intents " + spelled(intents.union(missing), ",")])
+        } else if options.sim, case .derivedFromHandlers = options.intents, !privileged.isEmpty {
+            // The local gateway grants them unasked; Discord will not (README, Intents).
+            logger.warn("the local gateway grants privileged intents; against Discord name them with --intents "
+                        + "and enable them in the Developer Portal",
+                        ["privileged": spelled(privileged, "|"), "try": "--intents " + spelled(intents, ",")])
         }
         return intents
     }
@@ -182,7 +192,8 @@ final class BotRuntime: @unchecked Sendable {
             output("\(host.scriptName): handlers for \(host.wantedEvents.sorted().joined(separator: ", "))")
         }
         // Names spelled as `--intents` takes them.
-        output("intents: \(intents.rawValue) (\(intents.names.map { $0.lowercased() }.joined(separator: ", ")))")
+        let names = intents.names.map { $0.lowercased() }
+        output("intents: \(intents.rawValue) (\(names.isEmpty ? "none" : names.joined(separator: ", ")))")
     }
 
     private func startWatching() {
@@ -215,6 +226,7 @@ final class BotRuntime: @unchecked Sendable {
         if options.sim {
             var simOptions = GatewaySimOptions()
             simOptions.tls = true
+            simOptions.logger = logger  // the sim's lines follow --log-level and --log-format too
             let sim = GatewaySim(options: simOptions)
             _ = try sim.start()
             self.sim = sim
@@ -234,8 +246,13 @@ final class BotRuntime: @unchecked Sendable {
 
     private func startShards(intents: Intents, endpoint: Endpoint) {
         let sessions = options.sessionFile.map { SessionFile(path: $0, logger: logger).load() } ?? [:]
-        let (ids, total) = shardIDs(endpoint: endpoint)
+        let gatewayBot = lookUpGatewayBot()
+        let (ids, total) = shardIDs(gatewayBot: gatewayBot)
         shardCount = ids.count
+        if identifyQueue == nil {
+            // One queue for every shard of the process, with Discord's identify concurrency.
+            identifyQueue = LocalIdentifyQueue(maxConcurrency: max(1, gatewayBot?.sessionStartLimit.maxConcurrency ?? 1))
+        }
         for id in ids {
             var builder = Shard.builder(token: endpoint.token, intents: intents)
                 .shard(id: id, total: total)
@@ -245,54 +262,60 @@ final class BotRuntime: @unchecked Sendable {
                 .logger(logger)
                 .resumeSession(sessions[id])
             if let identifyQueue { builder = builder.identifyQueue(identifyQueue) }
-            if let url = endpoint.gatewayURL { builder = builder.gatewayURL(url) }
+            if let url = endpoint.gatewayURL ?? gatewayBot?.url { builder = builder.gatewayURL(url) }
             let shard = builder.build(onEvent: { [weak self] event in self?.handle(event, shardID: id) })
             readingLock.lock()
             shards.add(shard)
             if readingPaused { shard.setReadingPaused(true) }
             readingLock.unlock()
-            Task {
-                do {
-                    try await shard.start()
-                } catch {
-                    self.logger.error("shard failed to start", ["shard": id, "error": "\(error)"])
-                    self.errorOutput("botrun: shard \(id): \(error)\n")
-                    self.requestStop(.fatalGatewayClose)
-                }
+            // The callback form: a Task here would need a Swift-concurrency thread, which
+            // threads blocked elsewhere in the process (e.g. parallel tests) can starve.
+            shard.start { error in
+                guard let error else { return }
+                self.logger.error("shard failed to start", ["shard": id, "error": "\(error)"])
+                self.errorOutput("botrun: shard \(id): \(error)\n")
+                self.requestStop(.fatalGatewayClose)
             }
         }
     }
 
+    /// The API's recommended shard count, if usable: a broken or hostile API answering
+    /// `"shards": 1000000000` would otherwise make this process build a billion shards.
+    static func acceptedShardCount(_ recommended: Int) -> Int? {
+        (1...BotrunOptionParser.maxShards).contains(recommended) ? recommended : nil
+    }
+
     /// Which shards this process runs, and of how many.
-    private func shardIDs(endpoint: Endpoint) -> (ids: [Int], total: Int) {
+    private func shardIDs(gatewayBot: GatewayBotInfo?) -> (ids: [Int], total: Int) {
         switch options.shards {
         case .single(let id, let total): return ([id], total)
         case .count(let count): return (Array(0..<count), count)
         case .automatic:
-            let count = recommendedShardCount(endpoint: endpoint) ?? 1
+            let recommended = gatewayBot?.shards ?? 1
+            guard let count = BotRuntime.acceptedShardCount(recommended) else {
+                logger.warn("GET /gateway/bot recommends an impossible shard count; running one shard",
+                            ["shards": recommended])
+                return ([0], 1)
+            }
             return (Array(0..<count), count)
         }
     }
 
-    private func recommendedShardCount(endpoint: Endpoint) -> Int? {
-        guard let client = try? RESTClient(token: endpoint.token, baseURL: endpoint.apiURL, tls: endpoint.tls,
-                                           logger: logger) else { return nil }
-        let answer = LockedValue<Result<GatewayBotInfo, RESTError>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        client.getGatewayBot { result in
-            answer.set(result)
-            done.signal()
-        }
-        _ = done.wait(timeout: .now() + 30)
-        // Closes its kept-alive connection before the client goes away: a RESTClient dropped
-        // without shutdown() crashes when that connection ends later (issue 6, REST layer).
-        client.shutdown()
-        switch answer.get() {
-        case .success(let info): return max(1, info.shards)
+    /// `GET /gateway/bot`: the recommended shard count and the identify concurrency. Skipped
+    /// when neither is needed (explicit shards and an injected identify queue).
+    private func lookUpGatewayBot() -> GatewayBotInfo? {
+        if case .automatic = options.shards {} else if identifyQueue != nil { return nil }
+        switch rest.gatewayBot(timeout: 30) {
+        case .success(let info):
+            logger.info("gateway bot info", ["shards": info.shards,
+                                              "max_concurrency": info.sessionStartLimit.maxConcurrency,
+                                              "session_starts_left": info.sessionStartLimit.remaining])
+            return info
         case .failure(let error):
-            logger.warn("GET /gateway/bot failed; running one shard", ["error": "\(error)"])
+            logger.warn("GET /gateway/bot failed; one shard, one identify per 5 s", ["error": "\(error)"])
             return nil
-        case nil: return nil
+        case nil:
+            return nil
         }
     }
 

@@ -1,3 +1,4 @@
+import Dispatch
 import ShardRuntime
 
 /// The process's one REST client, as the scripts' `RESTControl` (issue 6). Scripts are
@@ -26,6 +27,19 @@ final class RuntimeREST: RESTControl, @unchecked Sendable {
             return {}
         }
         return RESTClientControl(client: client).start(method: method, path: path, body: body, completion: completion)
+    }
+
+    /// `GET /gateway/bot` through the same client (waits at most `timeout` seconds).
+    func gatewayBot(timeout: Double) -> Result<GatewayBotInfo, RESTError>? {
+        guard let client = client.get() else { return nil }
+        let answer = LockedValue<Result<GatewayBotInfo, RESTError>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        client.getGatewayBot { result in
+            answer.set(result)
+            done.signal()
+        }
+        _ = done.wait(timeout: .now() + timeout)
+        return answer.get()
     }
 
     /// Fails what is still queued and closes the kept-alive connections.

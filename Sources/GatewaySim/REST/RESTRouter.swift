@@ -31,7 +31,9 @@ extension SimCore {
             if now - bucket.start >= limit.window { bucket = (now, 0) }
             bucket.count += 1
             rest.buckets[bucketKey] = bucket
-            let resetAfter = max(0, limit.window - (now - bucket.start))
+            // Rounded up to the millisecond printed: a reset announced even slightly early
+            // would draw a 429 from a client that obeys it exactly.
+            let resetAfter = (max(0, limit.window - (now - bucket.start)) * 1000).rounded(.up) / 1000
             let resetAfterText = String(format: "%.3f", resetAfter)
             limitHeaders = [
                 ("X-RateLimit-Limit", String(limit.limit)),

@@ -50,7 +50,9 @@ public final class LocalIdentifyQueue: IdentifyQueue, @unchecked Sendable {
     private let lock = NSLock()
     private var schedule: IdentifySchedule
     private let clock = ContinuousClock()
-    private let timerQueue = DispatchQueue(label: "botrun.identify-queue")
+    /// Delayed grants fire on an event loop thread: a Dispatch queue would share the global
+    /// pool that blocked threads (tests, blocking callers) can starve for seconds.
+    private let timerLoop = EventLoopGroup.shared.next()
 
     public init(maxConcurrency: Int = 1, interval: Duration = .seconds(5)) {
         schedule = IdentifySchedule(maxConcurrency: maxConcurrency, interval: interval)
@@ -68,8 +70,7 @@ public final class LocalIdentifyQueue: IdentifyQueue, @unchecked Sendable {
             grant()
         } else {
             let (seconds, attos) = wait.components
-            let nanos = Int(seconds) * 1_000_000_000 + Int(attos / 1_000_000_000)
-            timerQueue.asyncAfter(deadline: .now() + .nanoseconds(nanos), execute: grant)
+            timerLoop.schedule(after: Double(seconds) + Double(attos) / 1e18, grant)
         }
     }
 }

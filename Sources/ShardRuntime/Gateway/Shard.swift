@@ -65,6 +65,13 @@ public final class Shard: Sendable {
         try await driver.start()
     }
 
+    /// The callback form of `start()`, for thread-based callers: `completion` runs once, with
+    /// nil once the first WebSocket is open, else the `ShardStartError`. It uses no
+    /// Swift-concurrency thread, so it cannot be starved by callers that block theirs.
+    public func start(completion: @escaping @Sendable (ShardStartError?) -> Void) {
+        driver.start(completion: completion)
+    }
+
     /// Backpressure (issue 7): while paused the shard reads nothing from its connection, so
     /// events wait in the kernel and at Discord instead of in this process; heartbeats,
     /// commands and timers go on, and a close handshake still reads. Kept across reconnects.

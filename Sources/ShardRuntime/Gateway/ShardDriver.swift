@@ -30,7 +30,7 @@ final class ShardDriver: @unchecked Sendable {
     private var closingGeneration: Int?
     private var timers: [SessionTimer: (id: Int, handle: Scheduled)] = [:]
     private var timerIDs = 0
-    private var startWaiter: CheckedContinuation<Void, Error>?
+    private var startWaiter: (@Sendable (ShardStartError?) -> Void)?
     private var finished = false
     /// Events emitted under `lock`, delivered by `deliver()` after it is released.
     private var outbox: [ShardEvent] = []
@@ -38,9 +38,9 @@ final class ShardDriver: @unchecked Sendable {
     /// Backpressure (issue 7): the owner asked to stop reading; kept across reconnects.
     private var readingPaused = false
     private var finishCalled = false
-    private let deliveryLock = NSRecursiveLock()
+    /// A `deliver()` is running (guarded by `lock`).
     private var delivering = false
-    /// The outbox's previous storage, emptied, kept for the next swap (guarded by `deliveryLock`).
+    /// The outbox's previous storage, emptied, kept for the next swap (used by the running `deliver()`).
     private var spareOutbox: [ShardEvent] = []
     /// Set by the builder when the gateway URL is unusable; `start()` throws it.
     var gatewayURLProblem: ShardStartError?
@@ -68,25 +68,52 @@ final class ShardDriver: @unchecked Sendable {
 
     /// Starts the session and waits until the first connection opens (or fails).
     func start() async throws {
-        if let problem = gatewayURLProblem { throw problem }
-        if let lookup = gatewayLookup {
-            let info = try await GatewayBotLookup.fetch(apiBaseURL: lookup.apiBaseURL, token: lookup.token,
-                                                        tls: options.tls, loop: loop)
-            guard GatewayURL.isValid(info.url) else {
-                throw ShardStartError(.parsingGatewayURL, "GET /gateway/bot returned \(info.url)")
-            }
-            withSession { $0.useGatewayURL(info.url) }
-        }
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
-            locked { d in
-                guard d.session.stage == .idle else {
-                    c.resume(throwing: ShardStartError(.alreadyStarted, "shard \(d.shardID) was already started"))
+            start { error in
+                if let error { c.resume(throwing: error) } else { c.resume() }
+            }
+        }
+    }
+
+    /// The callback form of `start()`: `completion` runs once (on the loop, or at once for an
+    /// unusable URL or a second start) with nil when the first connection opened, else the
+    /// error. It needs no Swift-concurrency thread, so a caller whose other threads block
+    /// (a thread-based runtime, tests) cannot starve it.
+    func start(completion: @escaping @Sendable (ShardStartError?) -> Void) {
+        if let problem = gatewayURLProblem { completion(problem); return }
+        guard let lookup = gatewayLookup else { begin(completion); return }
+        GatewayBotLookup.fetch(apiBaseURL: lookup.apiBaseURL, token: lookup.token, tls: options.tls, loop: loop) { [self] result in
+            switch result {
+            case .failure(let error): completion(error)
+            case .success(let info):
+                guard GatewayURL.isValid(info.url) else {
+                    completion(ShardStartError(.parsingGatewayURL, "GET /gateway/bot returned \(info.url)"))
                     return
                 }
-                d.startWaiter = c
-                d.input(.start)
+                withSession { $0.useGatewayURL(info.url) }
+                begin(completion)
             }
         }
+    }
+
+    private func begin(_ completion: @escaping @Sendable (ShardStartError?) -> Void) {
+        var refused: ShardStartError?
+        locked { d in
+            guard d.session.stage == .idle else {
+                refused = ShardStartError(.alreadyStarted, "shard \(d.shardID) was already started")
+                return
+            }
+            d.startWaiter = completion
+            d.input(.start)
+        }
+        if let refused { completion(refused) }
+    }
+
+    /// Reports the start's outcome outside the state lock (the callback may call into shards).
+    private func completeStart(_ error: ShardStartError?) {
+        guard let waiter = startWaiter else { return }
+        startWaiter = nil
+        loop.execute { waiter(error) }
     }
 
     func command(_ payload: [UInt8]) throws(CommandError) {
@@ -140,15 +167,13 @@ final class ShardDriver: @unchecked Sendable {
     }
 
     private func afterInput(_ input: SessionInput) {
-        if let waiter = startWaiter {
+        if startWaiter != nil {
             switch (input, session.stage) {
             case (.connectionOpened, _):
-                startWaiter = nil
-                waiter.resume()
+                completeStart(nil)
             case (.connectFailed(let reason), _):
-                startWaiter = nil
+                completeStart(ShardStartError(.establishing, reason))
                 perform(session.handle(.shutdown(resumable: false), now: clock.now))
-                waiter.resume(throwing: ShardStartError(.establishing, reason))
             default: break
             }
         }
@@ -156,10 +181,7 @@ final class ShardDriver: @unchecked Sendable {
             finished = true
             for (_, timer) in timers { timer.handle.cancel() }
             timers.removeAll()
-            if let waiter = startWaiter {
-                startWaiter = nil
-                waiter.resume(throwing: ShardStartError(.establishing, "shard stopped before connecting"))
-            }
+            completeStart(ShardStartError(.establishing, "shard stopped before connecting"))
             finishPending = true
         }
     }
@@ -196,32 +218,37 @@ final class ShardDriver: @unchecked Sendable {
         deliver()
     }
 
-    /// Hands queued events to the sink in order, outside the state lock, so a callback may call
-    /// into this or any other shard without lock-order deadlocks. One deliverer at a time; a
-    /// re-entrant call (from inside the callback) leaves the new events to the running loop.
+    /// Hands queued events to the sink in order, holding no lock while the sink runs, so a
+    /// callback may call into this or any other shard (from any thread) without deadlocks.
+    /// One deliverer at a time: a call made while another delivery runs (re-entrant, or from
+    /// another thread) returns at once and leaves its events to the running deliverer. The
+    /// `delivering` flag is read and cleared under `lock`, the lock that guards `outbox`, so an
+    /// event queued while the deliverer is finishing is never stranded.
+    /// (Holding a per-shard delivery lock across the sink deadlocked two shards whose
+    /// callbacks called into each other from their two loop threads.)
     private func deliver() {
-        deliveryLock.lock()
-        defer { deliveryLock.unlock() }
-        guard !delivering else { return }
+        lock.lock()
+        guard !delivering else { lock.unlock(); return }
         delivering = true
-        defer { delivering = false }
         while true {
-            // Swapped, not copied: the outbox gets the spare's storage, so neither side
-            // allocates per payload (issue 7).
+            // Swapped, not copied: the outbox gets the spare's emptied storage, so neither side
+            // allocates per payload (issue 7). The spare belongs to the running deliverer.
             var batch: [ShardEvent] = []
             swap(&batch, &spareOutbox)
-            lock.lock()
             swap(&batch, &outbox)
-            let finishNow = batch.isEmpty && finishPending && !finishCalled
-            if finishNow { finishCalled = true }
-            lock.unlock()
             if batch.isEmpty {
                 spareOutbox = batch
+                delivering = false
+                let finishNow = finishPending && !finishCalled
+                if finishNow { finishCalled = true }
+                lock.unlock()
                 if finishNow { finish() }
                 return
             }
+            lock.unlock()
             for event in batch { sink(event) }
             batch.removeAll(keepingCapacity: batch.capacity <= 1024)
+            lock.lock()
             spareOutbox = batch
         }
     }
@@ -251,7 +278,7 @@ final class ShardDriver: @unchecked Sendable {
             loop.execute { [weak self] in self?.locked { $0.input(.connectFailed(reason: "\(error)")) } }
             return
         }
-        decompressor = session.config.compression.makeDecompressor()
+        decompressor = session.config.compression.makeDecompressor(limit: options.webSocket.maxMessageSize)
         let handler = ConnectionHandler(driver: self, generation: gen)
         connection = WebSocketClient.connect(url: url, options: options.webSocket, tls: options.tls, on: loop, handler: handler)
         if readingPaused { connection?.setReadingPaused(true) }
@@ -275,7 +302,11 @@ final class ShardDriver: @unchecked Sendable {
                     guard let whole = try decompressor.decompress(payload) else { return }
                     payload = whole
                 } catch {
-                    d.input(.transportFailed(.decompression("\(error)")))
+                    if case TransportError.messageTooLarge(_, let limit) = error {
+                        d.input(.transportFailed(.messageTooLarge(limit: limit)))
+                    } else {
+                        d.input(.transportFailed(.decompression("\(error)")))
+                    }
                     return
                 }
             }

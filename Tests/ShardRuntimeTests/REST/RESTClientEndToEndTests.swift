@@ -256,11 +256,16 @@ import Testing
     @Test func responseTimeOut() async throws {
         try await Self.withClient(configure: { $0.responseTimeout = 0.3 }) { client, _ in
             // The peer would answer 200 after 3 s; a time-out error proves we did not wait.
+            // No upper bound on the elapsed time: this task may wait for a thread far longer
+            // than the time-out under a loaded parallel run (the error kind is the proof).
+            let clock = ContinuousClock()
+            let start = clock.now
             do throws(RESTError) {
                 _ = try await client.request(.get, "/slow")
                 Issue.record("expected a time-out")
             } catch {
                 #expect(error.kind == .timedOut(seconds: 0.3))
+                #expect(clock.now - start >= .milliseconds(300), "not before the configured time-out")
             }
         }
     }

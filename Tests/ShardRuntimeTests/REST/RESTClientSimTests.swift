@@ -81,19 +81,35 @@ import Testing
         }
     }
 
+    /// Opens each client's connection first (before the limit is on), then turns `limit` on and
+    /// posts one message per client back to back from this thread, so both reach the sim
+    /// within its window however long the test's own tasks wait for a thread. (With `async
+    /// let`, a starved test pool could start the second post after the window had passed.)
+    static func postTogether(_ sim: GatewaySim, _ posts: [(RESTClient, String)],
+                             limit: RESTRateLimit) async throws -> [Result<RESTResponse, RESTError>] {
+        for (client, _) in posts { _ = try await client.getGatewayBot() }
+        sim.setRESTRateLimit(limit)
+        let channel = sim.world.generalChannelID
+        let collected = ResultSlots(count: posts.count)
+        return await withCheckedContinuation { continuation in
+            collected.onComplete = { continuation.resume(returning: $0) }
+            for (index, (client, content)) in posts.enumerated() {
+                client.request(.createMessage(channelID: channel, ["content": .string(content)])) { collected.set(index, $0) }
+            }
+        }
+    }
+
     @Test func tooManyRequestsFromTheSimIsRetried() async throws {
         let lines = LockedLines()
         let logger = Logger(level: .info, sink: { lines.append($0) })
         try await Self.withSim(logger: logger) { sim, client in
-            let channel = sim.world.generalChannelID
             // Two clients (two limiters) that know nothing yet post into a bucket of 1 at
             // the same moment: the sim answers one of them 429, which must wait and retry.
-            sim.setRESTRateLimit(RESTRateLimit(limit: 1, window: 0.5))
             let other = try RESTClient(token: Token(sim.token), baseURL: sim.apiBaseURL, loop: client.loop, logger: logger)
             defer { other.shutdown() }
-            async let first = other.createMessage(channelID: channel, ["content": "first"])
-            async let second = client.createMessage(channelID: channel, ["content": "second"])
-            let contents = try await [first, second].map { $0["content"]?.stringValue }
+            let results = try await Self.postTogether(sim, [(other, "first"), (client, "second")],
+                                                      limit: RESTRateLimit(limit: 1, window: 0.5))
+            let contents = try results.map { try $0.get().json()["content"]?.stringValue }
             #expect(contents == ["first", "second"])
             #expect(lines.all().filter { $0.contains("rest rate limited, retrying") }.count == 1, "\(lines.all())")
         }
@@ -103,13 +119,11 @@ import Testing
         let lines = LockedLines()
         let logger = Logger(level: .info, sink: { lines.append($0) })
         try await Self.withSim(logger: logger) { sim, client in
-            let channel = sim.world.generalChannelID
-            sim.setRESTRateLimit(RESTRateLimit(limit: 1, window: 0.5, global: true))
             let other = try RESTClient(token: Token(sim.token), baseURL: sim.apiBaseURL, loop: client.loop, logger: logger)
             defer { other.shutdown() }
-            async let first = other.createMessage(channelID: channel, ["content": "first"])
-            async let second = client.createMessage(channelID: channel, ["content": "second"])
-            _ = try await [first, second]
+            let results = try await Self.postTogether(sim, [(other, "first"), (client, "second")],
+                                                      limit: RESTRateLimit(limit: 1, window: 0.5, global: true))
+            for result in results { _ = try result.get() }
             let retries = lines.all().filter { $0.contains("rest rate limited, retrying") }
             #expect(retries.count == 1 && retries.first?.contains("global=true") == true, "\(retries)")
         }
@@ -133,5 +147,23 @@ import Testing
             let info = try await client.getGatewayBot()
             #expect(info.url.hasPrefix("wss://"))
         }
+    }
+}
+
+/// Collects one result per slot and calls `onComplete` once all are in.
+final class ResultSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<RESTResponse, RESTError>?]
+    var onComplete: (([Result<RESTResponse, RESTError>]) -> Void)?
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<RESTResponse, RESTError>) {
+        lock.lock()
+        slots[index] = result
+        let done = slots.allSatisfy { $0 != nil } ? slots.compactMap { $0 } : nil
+        let complete = done != nil ? onComplete : nil
+        lock.unlock()
+        if let done, let complete { complete(done) }
     }
 }

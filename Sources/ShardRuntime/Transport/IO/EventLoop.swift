@@ -22,6 +22,8 @@ public final class EventLoop: @unchecked Sendable {
     private var registrations: [Int32: EventLoopSelectable] = [:]
     private var interests: [Int32: UInt32] = [:]
     private var stopped = false
+    /// Set (under `lock`) when the loop thread left `run()`; queued work no longer runs.
+    private var exited = false
     /// How many times `epoll_wait` returned (tests use it to prove an idle loop sleeps).
     private(set) var wakeups = 0
     public let name: String
@@ -85,7 +87,10 @@ public final class EventLoop: @unchecked Sendable {
     @discardableResult
     func scheduleInternal(after seconds: Double, _ task: @escaping () -> Void) -> Scheduled {
         let handle = Scheduled()
-        let deadline = EventLoop.now() &+ UInt64(max(0, seconds) * 1e9)
+        // Clamped to ~31 years: a larger (or infinite) delay would trap converting to UInt64 or
+        // wrap the deadline into the past; NaN counts as 0.
+        let delay = seconds.isNaN ? 0 : min(max(0, seconds), EventLoop.maxTimerDelaySeconds)
+        let deadline = EventLoop.now() &+ UInt64(delay * 1e9)
         let entry = TimerHeap.Entry(deadline: deadline, handle: handle, task: task)
         if inEventLoop {
             timers.push(entry)
@@ -99,6 +104,9 @@ public final class EventLoop: @unchecked Sendable {
     public func shutdown() {
         enqueue { self.stopped = true }
     }
+
+    /// The longest delay a timer can have; longer ones are clamped to it.
+    static let maxTimerDelaySeconds: Double = 1e9
 
     static func now() -> UInt64 {
         var ts = timespec()
@@ -170,8 +178,16 @@ public final class EventLoop: @unchecked Sendable {
             runTimers()
             runPending()
         }
+        lock.lock(); exited = true; lock.unlock()
         close(epfd)
         close(wakeFD)
+    }
+
+    /// True once the loop thread has stopped (after `shutdown()`): work queued from now on
+    /// never runs, and nothing runs on the loop thread any more.
+    var hasExited: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return exited
     }
 
     deinit { readBuffer.deallocate() }

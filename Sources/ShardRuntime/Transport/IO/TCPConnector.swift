@@ -1,8 +1,8 @@
 import CShims
-import Dispatch
+import Foundation
 import Glibc
 
-/// Opens client `StreamConnection`s: resolve (off the loop), non-blocking connect to each
+/// Opens client `StreamConnection`s: resolve (IP literals inline, names on a thread of their own), non-blocking connect to each
 /// address in turn (IPv4 and IPv6) under one deadline, TCP_NODELAY, then the TLS handshake.
 /// Known limit (issue 2): addresses are tried one after another, not raced (no Happy
 /// Eyeballs), and there is no proxy support.
@@ -69,8 +69,43 @@ enum TCPConnector {
                 }
             }
         }
-        DispatchQueue.global().async { resolveBox.value(resolve(host: host, port: port)) }
+        if let numeric = numericAddress(host: host, port: port) {
+            // An IP literal needs no lookup: connect right away, without a thread hop.
+            resolveBox.value(.success([numeric]))
+        } else {
+            // A name lookup may block for seconds, so it runs on its own thread, never on the
+            // loop nor on Dispatch's shared pool (which blocked test or Lua threads can starve).
+            let t = Thread { resolveBox.value(resolve(host: host, port: port)) }
+            t.name = "botrun-resolve"
+            t.stackSize = 256 << 10
+            t.start()
+        }
         return { current?.close(); timer.cancel(); finished = true }
+    }
+
+    /// The address for an IPv4 or IPv6 literal (`127.0.0.1`, `::1`), or nil for a name.
+    static func numericAddress(host: String, port: Int) -> Address? {
+        var storage = sockaddr_storage()
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 {
+            var sin = sockaddr_in()
+            sin.sin_family = sa_family_t(AF_INET)
+            sin.sin_port = in_port_t(UInt16(truncatingIfNeeded: port).bigEndian)
+            sin.sin_addr = v4
+            withUnsafeMutableBytes(of: &storage) { dst in withUnsafeBytes(of: sin) { dst.copyMemory(from: $0) } }
+            return Address(storage: storage, length: socklen_t(MemoryLayout<sockaddr_in>.size), family: AF_INET)
+        }
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, bare, &v6) == 1 {
+            var sin6 = sockaddr_in6()
+            sin6.sin6_family = sa_family_t(AF_INET6)
+            sin6.sin6_port = in_port_t(UInt16(truncatingIfNeeded: port).bigEndian)
+            sin6.sin6_addr = v6
+            withUnsafeMutableBytes(of: &storage) { dst in withUnsafeBytes(of: sin6) { dst.copyMemory(from: $0) } }
+            return Address(storage: storage, length: socklen_t(MemoryLayout<sockaddr_in6>.size), family: AF_INET6)
+        }
+        return nil
     }
 
     static func resolve(host: String, port: Int) -> Result<[Address], TransportError> {

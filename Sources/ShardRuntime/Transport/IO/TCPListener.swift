@@ -1,4 +1,5 @@
 import CShims
+import Dispatch
 import Glibc
 
 /// A listening TCP socket on 127.0.0.1 (port 0 → any free port, see `port`), optionally TLS.
@@ -44,7 +45,10 @@ public final class TCPListener: EventLoopSelectable, @unchecked Sendable {
         }
     }
 
-    /// Stops accepting and closes the socket. Thread-safe; accepted connections stay open.
+    /// Stops accepting and closes the socket; accepted connections stay open. Thread-safe and
+    /// synchronous: when it returns, the port is closed (a connect to it is refused), so
+    /// off the loop thread it waits for the loop to do it. Do not call it from a thread the
+    /// loop itself is blocked on.
     public func close() {
         let body = {
             guard self.fd >= 0 else { return }
@@ -52,7 +56,21 @@ public final class TCPListener: EventLoopSelectable, @unchecked Sendable {
             Glibc.close(self.fd)
             self.fd = -1
         }
-        if loop.inEventLoop { body() } else { loop.enqueue(body) }
+        if loop.inEventLoop { body(); return }
+        let done = DispatchSemaphore(value: 0)
+        loop.enqueue {
+            body()
+            done.signal()
+        }
+        // A loop that was shut down never runs the task; then no thread touches `fd` any more.
+        while done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+            guard loop.hasExited else { continue }
+            if done.wait(timeout: .now()) == .timedOut, fd >= 0 {
+                Glibc.close(fd)
+                fd = -1
+            }
+            return
+        }
     }
 
     func ready(readable: Bool, writable: Bool, hangup: Bool) {
