@@ -50,19 +50,11 @@ public final class ScriptHost: @unchecked Sendable {
     private var counters = ScriptStats()
     private var parked = 0  // handlers waiting on REST, as of the last batch
     private var wantedObserver: (@Sendable (Set<String>) -> Void)?
-    /// Bytes of the queued events plus those of the batch being handled.
-    private var outstandingBytes = 0
-    private var overHigh = false  // wanted backpressure state
-    private var backpressureObserver: (@Sendable (Bool) -> Void)?
-    /// Serialises the observer calls, so the last call made is the state last wanted.
-    private let backpressureLock = NSLock()
-    private var backpressureApplied = false  // guarded by `backpressureLock`
+    private let backpressure = ScriptBackpressure()
 
-    /// Backpressure thresholds in bytes of queued event data (each event also counts
-    /// `eventOverhead`).
-    public static let backpressureHigh = 1 << 20
-    public static let backpressureLow = 256 << 10
-    static let eventOverhead = 64
+    /// Backpressure thresholds in bytes of queued event data (`ScriptBackpressure`).
+    public static let backpressureHigh = ScriptBackpressure.high
+    public static let backpressureLow = ScriptBackpressure.low
 
     /// Owned by the script thread while it runs, by the caller before `start()`.
     private var state: LuaState
@@ -127,9 +119,10 @@ public final class ScriptHost: @unchecked Sendable {
     /// Called with true when the queue is over `backpressureHigh`, with false once it is down
     /// to `backpressureLow` (on the thread that crossed the mark; no lock held).
     public var onBackpressure: (@Sendable (Bool) -> Void)? {
-        get { cond.lock(); defer { cond.unlock() }; return backpressureObserver }
-        set { cond.lock(); backpressureObserver = newValue; cond.unlock() }
+        get { backpressure.observer }
+        set { backpressure.observer = newValue }
     }
+
 
     /// The script and every file it required: what a watcher should watch.
     public var watchedFiles: [String] {
@@ -184,42 +177,14 @@ public final class ScriptHost: @unchecked Sendable {
     private func enqueue(_ item: Item) {
         cond.lock()
         queue.append(item)
-        let size = ScriptHost.size(of: item)
-        outstandingBytes += size
-        let crossed = size > 0 && !overHigh && outstandingBytes > ScriptHost.backpressureHigh
-        if crossed { overHigh = true }
         cond.broadcast()  // broadcast: waitUntilIdle waits on the same condition
         cond.unlock()
-        if crossed { applyBackpressure() }
+        backpressure.queued(ScriptHost.size(of: item))
     }
 
     private static func size(of item: Item) -> Int {
-        if case .event(.dispatch(_, _, _, let data)) = item { return data.count + eventOverhead }
+        if case .event(.dispatch(_, _, _, let data)) = item { return data.count + ScriptBackpressure.eventOverhead }
         return 0
-    }
-
-    /// Handled events free their bytes; may lift the backpressure. Script thread.
-    private func release(_ bytes: Int) {
-        guard bytes > 0 else { return }
-        cond.lock()
-        outstandingBytes -= bytes
-        let lifted = overHigh && outstandingBytes <= ScriptHost.backpressureLow
-        if lifted { overHigh = false }
-        cond.unlock()
-        if lifted { applyBackpressure() }
-    }
-
-    /// Tells the observer the state wanted now, once per change.
-    private func applyBackpressure() {
-        backpressureLock.lock()
-        defer { backpressureLock.unlock() }
-        cond.lock()
-        let want = overHigh
-        let observer = backpressureObserver
-        cond.unlock()
-        guard want != backpressureApplied else { return }
-        backpressureApplied = want
-        observer?(want)
     }
 
     /// Handles what is queued, waits (up to `options.stopGrace`) for handlers parked on REST
@@ -354,11 +319,11 @@ public final class ScriptHost: @unchecked Sendable {
                 runTimers(&handled, &failed)
                 done += ScriptHost.size(of: item)
                 if done >= 64 << 10 {
-                    release(done)
+                    backpressure.handled(done)
                     done = 0
                 }
             }
-            release(done)
+            backpressure.handled(done)
             if batch.isEmpty { runTimers(&handled, &failed) }
             let memory = state.memoryBytes
             cond.lock()

@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 
 /// One WebSocket over a `StreamConnection`: the I/O shell around the pure `WebSocketProtocol`.
 ///
@@ -22,6 +23,9 @@ public final class WebSocketConnection: @unchecked Sendable {
     private var timer: Scheduled?
     /// Backpressure asked for by the owner (issue 7); applied to the stream while open.
     private var readingPaused = false
+    /// The state last asked for, from any thread: a loop task applies the latest one, so a
+    /// resume queued from another thread cannot undo a later pause made on the loop.
+    private let wantPaused = Atomic<Bool>(false)
 
     private init(loop: EventLoop, role: WebSocketRole, url: WebSocketURL?, options: WebSocketOptions,
                  handler: WebSocketHandler) {
@@ -203,9 +207,11 @@ public final class WebSocketConnection: @unchecked Sendable {
     /// timers go on. Only an open connection pauses: the handshake, and a close handshake
     /// once started, always read.
     public func setReadingPaused(_ paused: Bool) {
+        wantPaused.store(paused, ordering: .sequentiallyConsistent)
         onLoop { [self] in
-            readingPaused = paused
-            if phase == .open { stream?.setReadPaused(paused) }
+            let latest = wantPaused.load(ordering: .sequentiallyConsistent)
+            readingPaused = latest
+            if phase == .open { stream?.setReadPaused(latest) }
         }
     }
 
