@@ -59,7 +59,10 @@ func isConnected(_ resumed: Bool) -> (ShardEvent) -> Bool { { $0 == .connected(r
     static func setUp(compression: GatewayCompression = .zlibStream, tls: Bool = false,
                       configure: (inout GatewaySimOptions) -> Void = { _ in }) throws -> Setup {
         var options = GatewaySimOptions()
-        options.heartbeatIntervalMS = 300
+        // A long interval: with 300 ms, a loaded machine delayed an ACK past the next beat now
+        // and then, and the zombie reconnect broke "connected" / "identified once" checks.
+        // Tests about heartbeats set a short one themselves.
+        options.heartbeatIntervalMS = 20_000
         options.tls = tls
         configure(&options)
         let sim = GatewaySim(options: options)
@@ -205,9 +208,9 @@ func isConnected(_ resumed: Bool) -> (ShardEvent) -> Bool { { $0 == .connected(r
     }
 
     @Test func fortyMegabyteGuildCreateIsDeliveredIntact() async throws {
-        // A 40 MB payload takes longer than a 300 ms test heartbeat to cross in a debug build; the
-        // ACK queued behind it would look like a zombie, so this test keeps a realistic interval.
-        let s = try Self.setUp(compression: .none) { $0.heartbeatIntervalMS = 20_000 }
+        // A 40 MB payload takes longer than a short heartbeat to cross in a debug build; the ACK
+        // queued behind it would look like a zombie, so this test keeps setUp's long interval.
+        let s = try Self.setUp(compression: .none)
         defer { Self.tearDown(s) }
         let size = 40 << 20
         s.sim.setGuildCreateSize(bytes: size)
@@ -221,7 +224,9 @@ func isConnected(_ resumed: Bool) -> (ShardEvent) -> Bool { { $0 == .connected(r
 
     @Test func payloadOverTheLimitIsAClearFatalErrorNotAnIdentifyLoop() async throws {
         var options = GatewaySimOptions()
-        options.heartbeatIntervalMS = 300
+        // Long: under load a 300 ms beat's ACK (queued behind the 2 MB payload) came late, and
+        // the zombie reconnect identified again (a second IDENTIFY that is no identify loop).
+        options.heartbeatIntervalMS = 20_000
         let sim = GatewaySim(options: options)
         _ = try sim.start()
         defer { sim.stop() }
