@@ -30,6 +30,15 @@ void lb_buf_add(lua_State *L, lb_buf *b, const char *s, size_t n) {
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
         while (cap < b->len + n) cap *= 2;
+        /* The buffer lives outside the Lua allocator, so bound it by the state's memory
+           cap: otherwise repeating one string in a table (json.encode, shard.command,
+           log.*) builds an output of any size from a few MB of Lua memory. */
+        lb_state *S = lb_from(L);
+        if (b->len + n > S->mem_limit) {
+            if (S->deadline > 0) S->aborting = LB_ABORT_MEMORY;
+            luaL_error(L, "not enough memory");
+        }
+        if (cap > S->mem_limit) cap = S->mem_limit;
         char *p = realloc(b->p, cap);
         if (p == NULL) luaL_error(L, "not enough memory");
         b->p = p;

@@ -141,10 +141,7 @@ int lb_coro_run(lb_state *S, int nargs) {
     }
     int code = LB_ERR_RUNTIME;
     if (aborting == LB_ABORT_MEMORY || status == LUA_ERRMEM) {
-        char msg[256];
-        int n = snprintf(msg, sizeof msg, "%s%smemory limit exceeded (%zu MB)", S->where,
-                         S->where[0] ? ": " : "", S->mem_limit >> 20);
-        lb_set_error(S, msg, (size_t)n);
+        lb_set_memory_error(S);
         code = LB_ERR_MEMORY;
     } else {
         if (aborting == LB_ABORT_TIMEOUT) code = LB_ERR_TIMEOUT;

@@ -17,6 +17,16 @@
 /* Why the current call is being aborted (uncatchable by script pcall). */
 enum { LB_ABORT_NONE = 0, LB_ABORT_TIMEOUT = 1, LB_ABORT_MEMORY = 2 };
 
+/* Object keys the JSON decoder met, so a repeated key is pushed from a Lua table
+   instead of being hashed and interned again (issue 7). Slot i mirrors entry i + 1 of
+   a table in the registry; len is the key's length + 1 (0 = empty slot). */
+#define LB_KEY_SLOTS 256
+#define LB_KEY_MAX 32
+typedef struct lb_key {
+    uint32_t len;
+    char bytes[LB_KEY_MAX];
+} lb_key;
+
 typedef struct lb_timer {
     int64_t id;
     double deadline;
@@ -43,6 +53,7 @@ struct lb_state {
     size_t required_len;
     char *scratch;          /* JSON string scratch buffer */
     size_t scratch_cap;
+    lb_key *keys;           /* JSON key cache (LB_KEY_SLOTS), NULL until first used */
     lb_timer *timers;
     int ntimers, timers_cap;
     int64_t next_timer_id;
@@ -70,12 +81,17 @@ char *lb_buf_steal(lb_buf *b, size_t *len);
    message is stored in S->err. The stack is restored to `base`. */
 int lb_protected(lb_state *S, int base, int nargs, int nresults);
 void lb_set_error(lb_state *S, const char *msg, size_t len);
+/* Sets S's error to "<where>: memory limit exceeded (N MB)" (never raises). */
+void lb_set_memory_error(lb_state *S);
+/* [-0, +1, e] lua_pcall target: decodes the string at 1 only to validate it. */
+int lb_json_decode_check(lua_State *L);
 
 /* Sandbox and APIs; all [-0, +0, e] and run during lb_new under pcall. */
 void lb_open_sandbox(lua_State *L, lb_state *S);
 void lb_open_json(lua_State *L);
 void lb_open_shard(lua_State *L);
 void lb_open_timer(lua_State *L);
+void lb_open_cguards(lua_State *L);
 void lb_open_rest(lua_State *L);
 void lb_open_coro(lua_State *L);
 

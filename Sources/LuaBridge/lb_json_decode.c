@@ -14,7 +14,10 @@ typedef struct jd {
     lua_State *L;
     lb_state *S;
     const char *start, *p, *end;
+    int keys_idx;   /* stack index of the key cache table (0: no cache) */
 } jd;
+
+static const char jd_keys_key = 0; /* registry: the key cache's anchor table */
 
 /* Stack: [-0, +1, v] raises the decode error with the byte offset. */
 static void jd_fail(jd *d, const char *what) {
@@ -101,7 +104,7 @@ static void jd_string(jd *d) {
         unsigned char c = (unsigned char)*q;
         if (c < 0x20) { d->p = q; jd_fail(d, "control character in string"); }
         if (c != '\\') { out[n++] = (char)c; q++; continue; }
-        if (q + 1 >= d->end) break;
+        if (q + 1 >= d->end) { d->p = d->end; jd_fail(d, "unterminated string"); }
         char e = q[1];
         q += 2;
         switch (e) {
@@ -194,51 +197,144 @@ static void jd_literal(jd *d, const char *word, size_t n) {
     d->p += n;
 }
 
+/* Members and elements are gathered on the stack and their table is created with the
+   exact size (issue 7: no rehash while it fills); past JD_BATCH of them the table is
+   created with that size and later ones are stored as they come. */
+#define JD_BATCH 256
+
+/* Stack: [-(2n+1), +1, -] the table at `t` takes the n key/value pairs above it, in
+   order (a repeated key keeps its last value, as with rawset one by one). */
+static void jd_set_pairs(lua_State *L, int t, int n) {
+    for (int i = 0; i < n; i++) {
+        lua_pushvalue(L, t + 1 + 2 * i);
+        lua_pushvalue(L, t + 2 + 2 * i);
+        lua_rawset(L, t);
+    }
+    lua_settop(L, t);
+}
+
+/* Stack: [-n, +0, -] the table at `t` takes the n values above it as [first..first+n-1]. */
+static void jd_set_items(lua_State *L, int t, int n, lua_Integer first) {
+    for (int i = n; i > 0; i--) lua_rawseti(L, t, first + i - 1);
+}
+
+static void jd_value(jd *d, int depth);
+
+static inline unsigned jd_key_slot(const char *s, size_t n) {
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+    } else {
+        memcpy(&a, s, n);
+    }
+    uint64_t h = a * 0x9E3779B97F4A7C15ULL ^ (b + n) * 0xC2B2AE3D27D4EB4FULL;
+    return (unsigned)(h >> 56) % LB_KEY_SLOTS;
+}
+
+/* Stack: [-0, +1, e] an object key; d->p is just after its opening quote. Short keys
+   without escapes come from the key cache when seen before (the same string value). */
+static void jd_key(jd *d) {
+    const char *s = d->p, *q = s;
+    const char *limit = d->end - s > LB_KEY_MAX ? s + LB_KEY_MAX : d->end;
+    while (q < limit && !jd_stop[(unsigned char)*q]) q++;
+    if (!d->keys_idx || q >= limit || *q != '"') { jd_string(d); return; }
+    size_t n = (size_t)(q - s);
+    lb_key *k = &d->S->keys[jd_key_slot(s, n)];
+    lua_State *L = d->L;
+    int slot = (int)(k - d->S->keys) + 1;
+    if (k->len == n + 1 && memcmp(k->bytes, s, n) == 0) {
+        lua_rawgeti(L, d->keys_idx, slot);
+    } else {
+        lua_pushlstring(L, s, n);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, d->keys_idx, slot); /* array slot exists: no allocation */
+        memcpy(k->bytes, s, n);
+        k->len = (uint32_t)(n + 1);
+    }
+    d->p = q + 1;
+}
+
+/* [-0, +1, e] d->p is just after '{'. */
+static void jd_object(jd *d, int depth) {
+    lua_State *L = d->L;
+    int base = lua_gettop(L);
+    int n = 0, t = 0; /* t: the table's index once created (after JD_BATCH members) */
+    jd_ws(d);
+    if (d->p < d->end && *d->p == '}') { d->p++; lua_createtable(L, 0, 0); return; }
+    for (;;) {
+        luaL_checkstack(L, 4, "JSON nesting");
+        jd_ws(d);
+        if (d->p >= d->end || *d->p != '"') jd_fail(d, "expected string key");
+        d->p++;
+        jd_key(d);
+        jd_ws(d);
+        if (d->p >= d->end || *d->p != ':') jd_fail(d, "expected ':'");
+        d->p++;
+        jd_value(d, depth + 1);
+        if (t) lua_rawset(L, t);
+        else if (++n == JD_BATCH) {
+            lua_createtable(L, 0, n);
+            t = base + 1;
+            lua_insert(L, t);
+            jd_set_pairs(L, t, n);
+        }
+        jd_ws(d);
+        if (d->p < d->end && *d->p == ',') { d->p++; continue; }
+        if (d->p < d->end && *d->p == '}') { d->p++; break; }
+        jd_fail(d, "expected ',' or '}'");
+    }
+    if (t) return;
+    lua_createtable(L, 0, n);
+    lua_insert(L, base + 1);
+    jd_set_pairs(L, base + 1, n);
+}
+
+/* [-0, +1, e] d->p is just after '['. */
+static void jd_array(jd *d, int depth) {
+    lua_State *L = d->L;
+    int base = lua_gettop(L);
+    int n = 0, t = 0;
+    lua_Integer i = 1;
+    jd_ws(d);
+    if (d->p < d->end && *d->p == ']') { d->p++; lua_createtable(L, 0, 0); return; }
+    for (;; i++) {
+        luaL_checkstack(L, 3, "JSON nesting");
+        jd_value(d, depth + 1);
+        if (t) lua_rawseti(L, t, i);
+        else if (++n == JD_BATCH) {
+            lua_createtable(L, n, 0);
+            t = base + 1;
+            lua_insert(L, t);
+            jd_set_items(L, t, n, 1);
+        }
+        jd_ws(d);
+        if (d->p < d->end && *d->p == ',') { d->p++; continue; }
+        if (d->p < d->end && *d->p == ']') { d->p++; break; }
+        jd_fail(d, "expected ',' or ']'");
+    }
+    if (t) return;
+    lua_createtable(L, n, 0);
+    lua_insert(L, base + 1);
+    jd_set_items(L, base + 1, n, 1);
+}
+
 /* [-0, +1, e] */
 static void jd_value(jd *d, int depth) {
     lua_State *L = d->L;
     jd_ws(d);
     if (d->p >= d->end) jd_fail(d, "unexpected end of input");
     switch (*d->p) {
-    case '{': {
+    case '{':
         if (depth >= LB_JSON_MAX_DEPTH) jd_fail(d, "nesting too deep");
-        luaL_checkstack(L, 4, "JSON nesting");
         d->p++;
-        lua_createtable(L, 0, 4);
-        jd_ws(d);
-        if (d->p < d->end && *d->p == '}') { d->p++; return; }
-        for (;;) {
-            jd_ws(d);
-            if (d->p >= d->end || *d->p != '"') jd_fail(d, "expected string key");
-            d->p++;
-            jd_string(d);
-            jd_ws(d);
-            if (d->p >= d->end || *d->p != ':') jd_fail(d, "expected ':'");
-            d->p++;
-            jd_value(d, depth + 1);
-            lua_rawset(L, -3);
-            jd_ws(d);
-            if (d->p < d->end && *d->p == ',') { d->p++; continue; }
-            if (d->p < d->end && *d->p == '}') { d->p++; return; }
-            jd_fail(d, "expected ',' or '}'");
-        }
-    }
-    case '[': {
+        jd_object(d, depth);
+        return;
+    case '[':
         if (depth >= LB_JSON_MAX_DEPTH) jd_fail(d, "nesting too deep");
-        luaL_checkstack(L, 4, "JSON nesting");
         d->p++;
-        lua_createtable(L, 4, 0);
-        jd_ws(d);
-        if (d->p < d->end && *d->p == ']') { d->p++; return; }
-        for (lua_Integer i = 1;; i++) {
-            jd_value(d, depth + 1);
-            lua_rawseti(L, -2, i);
-            jd_ws(d);
-            if (d->p < d->end && *d->p == ',') { d->p++; continue; }
-            if (d->p < d->end && *d->p == ']') { d->p++; return; }
-            jd_fail(d, "expected ',' or ']'");
-        }
-    }
+        jd_array(d, depth);
+        return;
     case '"': d->p++; jd_string(d); return;
     case 't': jd_literal(d, "true", 4); lua_pushboolean(L, 1); return;
     case 'f': jd_literal(d, "false", 5); lua_pushboolean(L, 0); return;
@@ -249,10 +345,29 @@ static void jd_value(jd *d, int depth) {
     }
 }
 
-/* Stack: [-0, +1, e] pushes the decoded value (see lb_internal.h). */
+/* Stack: [-0, +1, e] pushes the decoded value (see lb_internal.h). The key cache
+   table sits below it while decoding. */
 void lb_json_decode(lua_State *L, const char *json, size_t len) {
-    jd d = {L, lb_from(L), json, json, json + len};
+    lb_state *S = lb_from(L);
+    jd d = {L, S, json, json, json + len, 0};
+    if (S->keys == NULL) S->keys = calloc(LB_KEY_SLOTS, sizeof(lb_key));
+    if (S->keys) {
+        luaL_checkstack(L, 2, "JSON key cache");
+        if (lua_rawgetp(L, LUA_REGISTRYINDEX, &jd_keys_key) != LUA_TTABLE) {
+            lua_pop(L, 1);
+            lua_createtable(L, LB_KEY_SLOTS, 0);
+            for (int i = 1; i <= LB_KEY_SLOTS; i++) { /* fill the array part: later sets never allocate */
+                lua_pushboolean(L, 0);
+                lua_rawseti(L, -2, i);
+            }
+            lua_pushvalue(L, -1);
+            lua_rawsetp(L, LUA_REGISTRYINDEX, &jd_keys_key);
+            for (int i = 0; i < LB_KEY_SLOTS; i++) S->keys[i].len = 0; /* a fresh table: nothing cached */
+        }
+        d.keys_idx = lua_gettop(L);
+    }
     jd_value(&d, 0);
     jd_ws(&d);
     if (d.p != d.end) jd_fail(&d, "trailing characters");
+    if (d.keys_idx) lua_remove(L, d.keys_idx);
 }

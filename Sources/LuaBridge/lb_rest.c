@@ -59,14 +59,6 @@ static int lb_rest_encode(lua_State *L) {
     return 0;
 }
 
-/* [-0, +1, e] validates the JSON string at 1 (nested target for lua_pcall). */
-static int lb_rest_decode_check(lua_State *L) {
-    size_t n;
-    const char *s = lua_tolstring(L, 1, &n);
-    lb_json_decode(L, s, n);
-    return 0;
-}
-
 /* Starts `method path` with the body at body_idx (0 = none; a table is encoded, a
    string must be JSON) and parks the handler until the answer.
    Stack: [-0, +1|2|3, e] (when parked, the values lb_resume pushes). */
@@ -90,7 +82,7 @@ static int lb_rest_start(lua_State *L, const char *method, const char *path, siz
         body = b->p ? b->p : "";
         body_len = b->len;
     } else if (body_idx && lua_type(L, body_idx) == LUA_TSTRING) {
-        lua_pushcfunction(L, lb_rest_decode_check);
+        lua_pushcfunction(L, lb_json_decode_check);
         lua_pushvalue(L, body_idx);
         if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
             if (S->aborting != LB_ABORT_NONE) return lua_error(L);

@@ -171,10 +171,132 @@ static int lb_setmetatable(lua_State *L) {
     return 1;
 }
 
+/* The budget hook raises its error with hooks switched off, and Lua only switches
+   them back on when a pcall (or the host's call) catches it. Two places could run
+   script code before that and loop unbounded:
+   - the message handler of a script's xpcall: skipped while an abort is pending;
+   - the to-be-closed variables of a coroutine the abort killed (that thread keeps
+     hooks off for good): such a coroutine is remembered in a weak table and is never
+     closed (coroutine.close returns false + message; coroutine.wrap does not close it). */
+static const char lb_stopped_key = 0;
+
+/* Stack: [-0, +0, m] remembers the thread at idx as stopped by an abort. */
+static void lb_mark_stopped(lua_State *L, int idx) {
+    if (lua_type(L, idx) != LUA_TTHREAD) return;
+    idx = lua_absindex(L, idx);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &lb_stopped_key);
+    lua_pushvalue(L, idx);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+}
+
+/* Stack: [-0, +0, -] whether the thread at idx was stopped by an abort. */
+static int lb_is_stopped(lua_State *L, int idx) {
+    idx = lua_absindex(L, idx);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &lb_stopped_key);
+    lua_pushvalue(L, idx);
+    int stopped = lua_rawget(L, -2) != LUA_TNIL;
+    lua_pop(L, 2);
+    return stopped;
+}
+
+/* Message handler around the script's one (upvalue 1). Stack: [-n, +r, e] */
+static int lb_guarded_handler(lua_State *L) {
+    if (lb_from(L)->aborting != LB_ABORT_NONE) return lua_gettop(L); /* error unchanged */
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* guard(h): h wrapped by lb_guarded_handler; a non-function is returned as is so that
+   xpcall reports it. Stack: [-1, +1, m] */
+static int lb_guard_handler(lua_State *L) {
+    lua_settop(L, 1);
+    if (lua_type(L, 1) == LUA_TFUNCTION) lua_pushcclosure(L, lb_guarded_handler, 1);
+    return 1;
+}
+
+/* coroutine.resume(co, ...): upvalue 1 the original. Stack: [-n, +r, e] */
+static int lb_co_resume(lua_State *L) {
+    int n = lua_gettop(L);
+    lua_pushvalue(L, 1);                       /* keep co below the results */
+    lua_insert(L, 1);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 2);
+    lua_call(L, n, LUA_MULTRET);
+    if (lb_from(L)->aborting != LB_ABORT_NONE) lb_mark_stopped(L, 1);
+    return lua_gettop(L) - 1;
+}
+
+/* coroutine.close(co): upvalue 1 the original. Stack: [-n, +r, e] */
+static int lb_co_close(lua_State *L) {
+    if (lua_type(L, 1) == LUA_TTHREAD && lb_is_stopped(L, 1)) {
+        lua_pushboolean(L, 0);
+        lua_pushliteral(L, "coroutine was stopped by the time or memory budget");
+        return 2;
+    }
+    int n = lua_gettop(L);
+    lua_pushvalue(L, 1);
+    lua_insert(L, 1);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 2);
+    lua_call(L, n, LUA_MULTRET);
+    if (lb_from(L)->aborting != LB_ABORT_NONE) lb_mark_stopped(L, 1);
+    return lua_gettop(L) - 1;
+}
+
+/* The function coroutine.wrap returns: upvalue 1 the coroutine, 2 the original
+   resume. Like Lua's own: results, or the coroutine's error (closing the coroutine,
+   with position info for string errors). Stack: [-n, +r, e] */
+static int lb_wrap_call(lua_State *L) {
+    lb_state *S = lb_from(L);
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_rotate(L, 1, 2);
+    lua_call(L, n + 1, LUA_MULTRET);
+    if (lua_toboolean(L, 1)) return lua_gettop(L) - 1;
+    lua_settop(L, 2);                          /* false, error */
+    lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+    if (S->aborting == LB_ABORT_NONE) {
+        int st = lua_status(co);
+        if (st != LUA_OK && st != LUA_YIELD && lua_resetthread(co) != LUA_OK) {
+            lua_xmove(co, L, 1);               /* a __close error replaces the first */
+            lua_replace(L, 2);
+        }
+    }
+    if (S->aborting != LB_ABORT_NONE) {
+        lb_mark_stopped(L, lua_upvalueindex(1));
+        return lua_error(L);
+    }
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        luaL_where(L, 1);
+        lua_insert(L, 2);
+        lua_concat(L, 2);
+    }
+    return lua_error(L);
+}
+
+/* coroutine.wrap(f): upvalue 1 the original create, 2 the original resume.
+   Stack: [-1, +1, e] */
+static int lb_co_wrap(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_settop(L, 1);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, 1, 1);
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_pushcclosure(L, lb_wrap_call, 2);
+    return 1;
+}
+
 static const char lb_wrappers[] =
-    "local check, pcall, xpcall, resume, close, handler = ...\n"
+    "local check, pcall, xpcall, resume, close, handler, guard = ...\n"
     "_G.pcall = function(...) return check(pcall(...)) end\n"
-    "_G.xpcall = function(...) return check(xpcall(...)) end\n"
+    "_G.xpcall = function(f, h, ...) return check(xpcall(f, guard(h), ...)) end\n"
     "coroutine.resume = function(co, ...)\n"
     "  if handler(co) then return false, 'cannot resume a handler coroutine' end\n"
     "  return check(resume(co, ...))\n"
@@ -200,15 +322,31 @@ void lb_open_sandbox(lua_State *L, lb_state *S) {
 
     if (luaL_loadbufferx(L, lb_wrappers, sizeof lb_wrappers - 1, "=botrun", "t") != LUA_OK)
         lua_error(L);
+    lua_newtable(L); /* threads stopped by an abort, weak keys */
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &lb_stopped_key);
+    lua_getglobal(L, "coroutine");
+    lua_getfield(L, -1, "create");
+    lua_getfield(L, -2, "resume");
+    lua_pushcclosure(L, lb_co_wrap, 2);
+    lua_setfield(L, -2, "wrap");
+    lua_pop(L, 1);
+
     lua_pushcfunction(L, lb_abort_check);
     lua_getglobal(L, "pcall");
     lua_getglobal(L, "xpcall");
     lua_getglobal(L, "coroutine");
     lua_getfield(L, -1, "resume");
+    lua_pushcclosure(L, lb_co_resume, 1);
     lua_getfield(L, -2, "close");
+    lua_pushcclosure(L, lb_co_close, 1);
     lua_remove(L, -3);
     lua_pushcfunction(L, lb_coro_is_handler_arg);
-    lua_call(L, 6, 0);
+    lua_pushcfunction(L, lb_guard_handler);
+    lua_call(L, 7, 0);
 
     if (S->sandbox) lua_pushnil(L);
     else lua_getglobal(L, "require");

@@ -211,7 +211,13 @@ static int lb_shard_command(lua_State *L) {
     lua_settop(L, 2);
     if (!lb_check_fields(L, 2, c, msg, sizeof msg)) return lb_fail(L, msg);
     lb_buf *b = lb_buf_push(L);
-    lb_json_encode(L, 2, b, "");
+    lua_pushnil(L);
+    if (lua_next(L, 2)) {
+        lua_pop(L, 2);
+        lb_json_encode(L, 2, b, "");
+    } else {
+        lb_buf_add(L, b, "{}", 2); /* fields are an object; the encoder writes {} as [] */
+    }
     if (S->host.shard_command == NULL) return lb_fail(L, "shard.command not available");
     char err[256] = "";
     if (S->host.shard_command(S->host.ctx, shard, name, b->p, b->len, err, sizeof err) != 0) {
@@ -223,8 +229,8 @@ static int lb_shard_command(lua_State *L) {
     return 1;
 }
 
-/* Stack: [-0, +1, e] decodes the string at 1 (only to validate it). */
-static int lb_decode_check(lua_State *L) {
+/* Stack: [-0, +1, e] decodes the string at 1 (only to validate it; a lua_pcall target). */
+int lb_json_decode_check(lua_State *L) {
     size_t n;
     const char *s = lua_tolstring(L, 1, &n);
     lb_json_decode(L, s, n);
@@ -233,7 +239,7 @@ static int lb_decode_check(lua_State *L) {
 
 /* Stack: [-0, +0, m] validates the string at idx with a nested pcall. */
 static int lb_valid_json(lua_State *L, int idx, char *msg, size_t cap) {
-    lua_pushcfunction(L, lb_decode_check);
+    lua_pushcfunction(L, lb_json_decode_check);
     lua_pushvalue(L, idx);
     if (lua_pcall(L, 1, 0, 0) == LUA_OK) return 1;
     snprintf(msg, cap, "invalid JSON: %s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "?");
@@ -291,7 +297,12 @@ static int lb_shard_send(lua_State *L) {
                     snprintf(msg, sizeof msg, "bad field 'code' (integer expected, got %s)", lb_actual(L, 4));
                     return lb_fail(L, msg);
                 }
-                code = (int)lua_tointeger(L, 4);
+                lua_Integer v = lua_tointeger(L, 4);
+                if (v < 0 || v > 65535) { /* (int) of 2^32 + 1000 would be 1000 */
+                    snprintf(msg, sizeof msg, "bad field 'code' (0 to 65535 expected, got %lld)", (long long)v);
+                    return lb_fail(L, msg);
+                }
+                code = (int)v;
             }
             if (lua_type(L, 5) == LUA_TSTRING) reason = lua_tolstring(L, 5, &rlen);
             else if (!lua_isnil(L, 5)) {

@@ -98,6 +98,13 @@ void lb_set_error(lb_state *S, const char *msg, size_t len) {
     S->err = copy;
 }
 
+void lb_set_memory_error(lb_state *S) {
+    char msg[256];
+    int n = snprintf(msg, sizeof msg, "%s%smemory limit exceeded (%zu MB)", S->where,
+                     S->where[0] ? ": " : "", S->mem_limit >> 20);
+    lb_set_error(S, msg, n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+}
+
 const char *lb_last_error(const lb_state *S) { return S->err ? S->err : ""; }
 
 /* Message handler: [-0, +1, m] turns the error into "msg\ntraceback". */
@@ -144,10 +151,7 @@ int lb_protected(lb_state *S, int base, int nargs, int nresults) {
        handler, so they carry no traceback; S->where (recorded by the hook near the
        cap) gives the approximate script line instead. */
     if (aborting == LB_ABORT_MEMORY || status == LUA_ERRMEM) {
-        char msg[256];
-        int n = snprintf(msg, sizeof msg, "%s%smemory limit exceeded (%zu MB)", S->where,
-                         S->where[0] ? ": " : "", S->mem_limit >> 20);
-        lb_set_error(S, msg, (size_t)n);
+        lb_set_memory_error(S);
         code = LB_ERR_MEMORY;
     } else {
         size_t len = 0;
@@ -177,6 +181,7 @@ static int lb_setup(lua_State *L) {
     lb_open_coro(L);
     lb_open_rest(L);
     lb_open_sandbox(L, S);
+    lb_open_cguards(L);
     lua_newtable(L);
     lua_setglobal(L, "store");
     return 0;
@@ -223,6 +228,7 @@ void lb_close(lb_state *S) {
     free(S->names);
     free(S->required);
     free(S->scratch);
+    free(S->keys);
     free(S->timers);
     free(S);
 }

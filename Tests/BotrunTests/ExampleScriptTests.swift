@@ -8,15 +8,8 @@ import ShardRuntime
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    static let fixtures: URL = {
-        var dir = packageRoot
-        for _ in 0..<3 {
-            dir = dir.deletingLastPathComponent()
-            let candidate = dir.appendingPathComponent("shared/protocol/fixtures")
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-        }
-        return dir.appendingPathComponent("shared/protocol/fixtures")
-    }()
+    /// The protocol fixtures kept in the repository (`Tests/Fixtures/protocol`).
+    static let fixtures = packageRoot.appendingPathComponent("Tests/Fixtures/protocol")
 
     /// The `d` of a fixture envelope, re-serialised (Foundation is fine in tests).
     static func payload(_ name: String) throws -> (t: String, s: Int64, d: [UInt8]) {
@@ -63,7 +56,7 @@ import ShardRuntime
         message["content"] = "!ping"
         let data = try JSONSerialization.data(withJSONObject: message)
         host.deliver(.dispatch(shardID: 0, seq: p.s, name: p.t, data: Array(data)))
-        #expect(rest.wait(forCalls: 1))
+        try #require(rest.wait(forCalls: 1))
         let call = rest.calls[0]
         #expect(call.method == "POST" && call.path == "/channels/\(message["channel_id"] as! String)/messages")
         let body = try JSONSerialization.jsonObject(with: Data((call.body ?? "").utf8)) as! [String: Any]

@@ -79,8 +79,67 @@ import Testing
         #expect(run.output == ["bot.lua: handlers for GUILD_CREATE, MESSAGE_CREATE",
                                "intents: 4609 (guilds, guild_messages, direct_messages)"])
         // message_content is privileged: left off unless named, with a warning at start.
-        #expect(run.logs.contains { $0.hasPrefix("warn privileged intents are off") && $0.contains("MESSAGE_CONTENT") },
+        // Spelled as --intents takes them, with the value to pass.
+        #expect(run.logs.contains { $0.hasPrefix("warn privileged intents are off") && $0.contains("missing=message_content")
+                    && $0.contains("try=\"--intents guilds,guild_messages,direct_messages,message_content\"") },
                 "\(run.logs)")
+    }
+
+    @Test func checkSaysNoneWhenNoIntentIsNeeded() throws {
+        let dir = try ScriptDir()
+        defer { dir.cleanup() }
+        try dir.write("function on_ready() end")
+        let run = Self.botrun(["--check", dir.script])
+        #expect(run.code == 0)
+        #expect(run.output == ["bot.lua: handlers for READY", "intents: 0 (none)"])
+    }
+
+    @Test func simStillWarnsThatDiscordNeedsPrivilegedIntentsNamed() async throws {
+        let dir = try ScriptDir()
+        defer { dir.cleanup() }
+        try dir.write(Self.chatScript)
+        let run = try await offPool { Self.botrun(["--sim", "--sim-input", "/dev/null", dir.script]) }
+        #expect(run.code == 0, "errors: \(run.errors)")
+        #expect(run.logs.contains { $0.hasPrefix("warn the local gateway grants privileged intents")
+                    && $0.contains("privileged=message_content")
+                    && $0.contains("try=\"--intents guild_messages,direct_messages,message_content\"") },
+                "\(run.logs)")
+        // Named explicitly: nothing to warn about.
+        let named = try await offPool {
+            Self.botrun(["--sim", "--sim-input", "/dev/null", "--intents", "guild_messages,message_content", dir.script])
+        }
+        #expect(!named.logs.contains { $0.hasPrefix("warn") }, "\(named.logs)")
+    }
+
+    @Test func simLogLinesGoThroughTheRunsLogger() async throws {
+        let dir = try ScriptDir()
+        defer { dir.cleanup() }
+        try dir.write(Self.chatScript)
+        let input = try dir.write("/close 4000\n", name: "input.txt")
+        let run = try await offPool { Self.botrun(["--sim", "--sim-input", input, dir.script]) }
+        #expect(run.code == 0, "errors: \(run.errors)")
+        // The local gateway's own line, in the same logger (so --log-format json covers it).
+        #expect(run.logs.contains { $0.hasPrefix("info sim closes connection") && $0.contains("code=4000") }, "\(run.logs)")
+    }
+
+    @Test func consoleConfirmsCommandsWhoseEffectIsNotVisible() async throws {
+        let dir = try ScriptDir()
+        defer { dir.cleanup() }
+        try dir.write(Self.chatScript)
+        let input = try dir.write("hello\n/edit changed\n/react 👍\n/delete\n/delete\n/heartbeat\n/zombie\n",
+                                  name: "input.txt")
+        let run = try await offPool { Self.botrun(["--sim", "--sim-input", input, dir.script]) }
+        #expect(run.code == 0, "errors: \(run.errors)")
+        let general = SimWorld.standard().guilds[0].channels[0].name
+        #expect(Array(run.output.dropFirst().prefix(6)) == [
+            "sim: edited your last message in #\(general)",
+            "sim: reacted 👍 to the last message in #\(general)",
+            "sim: deleted your last message in #\(general)",
+            "sim: no message to delete in #\(general)",
+            "sim: asked the bot for a heartbeat (op 1)",
+            "sim: heartbeats are no longer acknowledged, on this and later connections; "
+                + "the bot should call the connection a zombie and reconnect within about 83 s",
+        ], "\(run.output)")
     }
 
     @Test func syntaxErrorExitsWithTwoAndTheCompilerMessage() async throws {

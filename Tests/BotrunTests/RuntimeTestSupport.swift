@@ -57,7 +57,7 @@ final class BotHarness: @unchecked Sendable {
     }
 
     /// Starts a bot and waits until every shard is connected (READY or RESUMED).
-    func start(_ options: BotrunOptions? = nil, timeout: Double = 10) throws -> RunningBot {
+    func start(_ options: BotrunOptions? = nil, timeout: Double = 30) throws -> RunningBot {
         let bot = RunningBot(runtime(options ?? self.options()))
         guard bot.started else { throw HarnessError("the bot did not start: \(errors.lines)") }
         guard bot.runtime.allConnected.wait(timeout: .now() + timeout) == .success else {

@@ -25,6 +25,20 @@ import Testing
         #expect(host.stats.luaMemoryBytes > 0)
     }
 
+    /// A timer centuries away made the script thread trap in NSCondition.wait(until:),
+    /// killing the whole process.
+    @Test func farAwayTimerDoesNotCrashTheHost() throws {
+        let dir = try ScriptDir()
+        defer { dir.cleanup() }
+        try dir.write("timer.after(1e300, function() print('never') end)\ntimer.every(1e12, function() end)\nfunction on_message_create(m) print('got', m.n) end")
+        let out = LineCollector()
+        let host = try makeHost(dir, out)
+        host.start()
+        defer { host.stop() }
+        host.deliver(.dispatch(shardID: 0, seq: 1, name: "MESSAGE_CREATE", data: Array("{\"n\":1}".utf8)))
+        #expect(out.wait { $0 == ["got\t1"] })
+    }
+
     @Test func wantedEventsComeFromDefinedHandlers() throws {
         let dir = try ScriptDir()
         defer { dir.cleanup() }

@@ -100,17 +100,8 @@ final class LuaTestState {
     }
 }
 
-/// `shared/protocol/fixtures` beside the package root (or beside one of its parents,
-/// since worktrees sit one level deeper than the main tree).
-let fixturesDirectory: URL = {
-    var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    for _ in 0..<4 {
-        dir = dir.deletingLastPathComponent()
-        let candidate = dir.appendingPathComponent("shared/protocol/fixtures")
-        if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-    }
-    return dir.appendingPathComponent("shared/protocol/fixtures")
-}()
+/// The protocol fixtures kept in the repository (`Tests/Fixtures/protocol`).
+let fixturesDirectory: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Fixtures/protocol")
 
 func cstr(_ chars: [CChar]) -> String { chars.withUnsafeBufferPointer { String(cString: $0.baseAddress!) } }

@@ -1,18 +1,12 @@
 import Foundation
 
-/// Locates `/work/shared/protocol/fixtures` relative to the package root
-/// (`<root>/../shared`, or `<root>/../../shared` from a worktree under `wt/`).
+/// The protocol fixtures kept in the repository (`Tests/Fixtures/protocol`, a copy of the
+/// invented payloads in `shared/protocol/fixtures`), so a plain clone can run every test.
 enum Fixtures {
     static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static var directory: URL? {
-        let candidates = [
-            packageRoot.appendingPathComponent("../shared/protocol/fixtures"),
-            packageRoot.appendingPathComponent("../../shared/protocol/fixtures"),
-        ]
-        return candidates.first { FileManager.default.fileExists(atPath: $0.path) }?.standardizedFileURL
-    }
+    static var directory: URL? { packageRoot.appendingPathComponent("Tests/Fixtures/protocol") }
 
     static func bytes(_ name: String) throws -> [UInt8] {
         guard let dir = directory else { throw CocoaError(.fileNoSuchFile) }

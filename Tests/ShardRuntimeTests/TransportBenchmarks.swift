@@ -19,7 +19,7 @@ import Testing
     }
 
     static func largeGuild() throws -> [UInt8] {
-        let url = TransportTestEnvironment.sharedDir.appendingPathComponent("protocol/fixtures/guild_create_large.json")
+        let url = Fixtures.directory!.appendingPathComponent("guild_create_large.json")
         return Array(try Data(contentsOf: url))
     }
 

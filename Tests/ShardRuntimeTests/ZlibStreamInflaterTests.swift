@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import ShardRuntime
 
-/// zlib-stream on the shared fixtures (`../shared/protocol/fixtures/zlib_stream/`): whole,
+/// zlib-stream on the shared fixtures (`Tests/Fixtures/protocol/zlib_stream/`): whole,
 /// byte by byte, with the `00 00 FF FF` marker split, and broken input reported as an error.
 @Suite struct ZlibStreamInflaterTests {
     struct Entry: Decodable {
@@ -11,7 +11,7 @@ import Testing
         let json_bytes: Int?
     }
 
-    static let dir = TransportTestEnvironment.sharedDir.appendingPathComponent("protocol/fixtures")
+    static let dir = Fixtures.directory!
 
     static func load() throws -> [(Entry, [UInt8])] {
         let manifest = try JSONDecoder().decode([Entry].self, from: Data(contentsOf: dir.appendingPathComponent("zlib_stream/manifest.json")))

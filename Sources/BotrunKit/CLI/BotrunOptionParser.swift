@@ -34,9 +34,7 @@ public struct BotrunOptionParser: Sendable {
             Environment(
                 variables: ProcessInfo.processInfo.environment,
                 readFile: { path in
-                    guard let data = FileManager.default.contents(atPath: path) else {
-                        throw FileReadFailure(reason: String(cString: strerror(errno)))
-                    }
+                    let data = try readSmallFile(path, limit: BotrunOptionParser.maxTokenFileBytes)
                     guard let text = String(data: data, encoding: .utf8) else {
                         throw FileReadFailure(reason: "not UTF-8 text")
                     }
@@ -47,6 +45,31 @@ public struct BotrunOptionParser: Sendable {
                     return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
                         && !isDirectory.boolValue && FileManager.default.isReadableFile(atPath: path)
                 })
+        }
+    }
+
+    /// Reads at most `limit` bytes of a regular file; a directory, a larger file or an
+    /// error is a `FileReadFailure` with a short reason (FileManager gave a stale errno for
+    /// directories and read files of any size whole).
+    static func readSmallFile(_ path: String, limit: Int) throws -> Data {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileReadFailure(reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { throw FileReadFailure(reason: "is a directory") }
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw FileReadFailure(reason: String(cString: strerror(errno)))
+            }
+            if n == 0 { return data }
+            data.append(contentsOf: buffer[0..<n])
+            if data.count > limit {
+                throw FileReadFailure(reason: "larger than \(limit) bytes; it should hold only the token")
+            }
         }
     }
 
@@ -61,6 +84,8 @@ public struct BotrunOptionParser: Sendable {
     public static let maxShards = 65_535
     public static let maxHandlerTimeout = 3_600.0
     public static let maxMemoryLimitMB = 65_536
+    /// A token is under 100 bytes; a token file larger than this is refused unread.
+    public static let maxTokenFileBytes = 64 * 1024
 
     public let environment: Environment
 

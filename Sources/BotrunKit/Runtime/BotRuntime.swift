@@ -138,17 +138,27 @@ final class BotRuntime: @unchecked Sendable {
             intents = needed.subtracting(.privileged)
                 .union(options.sim ? Intents.privilegedWanted(by: events) : [])
         }
+        // Intent names in the warnings are spelled as --intents takes them (lower case).
+        func spelled(_ intents: Intents, _ separator: String) -> String {
+            intents.names.map { $0.lowercased() }.joined(separator: separator)
+        }
         for event in events.sorted() {
             let gating = Intents.gating(event: event)
             if !gating.isEmpty && gating.isDisjoint(with: intents) {
                 logger.warn("handler will get no events: its intent is off",
-                            ["event": event, "needs": gating.names.joined(separator: "|")])
+                            ["event": event, "needs": spelled(gating, "|")])
             }
         }
-        let missing = Intents.privilegedWanted(by: events).subtracting(intents)
+        let privileged = Intents.privilegedWanted(by: events)
+        let missing = privileged.subtracting(intents)
         if !missing.isEmpty {
             logger.warn("privileged intents are off; name them with --intents to receive full data",
-                        ["missing": missing.names.joined(separator: "|")])
+                        ["missing": spelled(missing, "|"), "try": "--intents " + spelled(intents.union(missing), ",")])
+        } else if options.sim, case .derivedFromHandlers = options.intents, !privileged.isEmpty {
+            // The local gateway grants them unasked; Discord will not (README, Intents).
+            logger.warn("the local gateway grants privileged intents; against Discord name them with --intents "
+                        + "and enable them in the Developer Portal",
+                        ["privileged": spelled(privileged, "|"), "try": "--intents " + spelled(intents, ",")])
         }
         return intents
     }
@@ -158,7 +168,8 @@ final class BotRuntime: @unchecked Sendable {
             output("\(host.scriptName): handlers for \(host.wantedEvents.sorted().joined(separator: ", "))")
         }
         // Names spelled as `--intents` takes them.
-        output("intents: \(intents.rawValue) (\(intents.names.map { $0.lowercased() }.joined(separator: ", ")))")
+        let names = intents.names.map { $0.lowercased() }
+        output("intents: \(intents.rawValue) (\(names.isEmpty ? "none" : names.joined(separator: ", ")))")
     }
 
     private func startWatching() {
@@ -191,6 +202,7 @@ final class BotRuntime: @unchecked Sendable {
         if options.sim {
             var simOptions = GatewaySimOptions()
             simOptions.tls = true
+            simOptions.logger = logger  // the sim's lines follow --log-level and --log-format too
             let sim = GatewaySim(options: simOptions)
             _ = try sim.start()
             self.sim = sim
@@ -240,13 +252,24 @@ final class BotRuntime: @unchecked Sendable {
         }
     }
 
+    /// The API's recommended shard count, if usable: a broken or hostile API answering
+    /// `"shards": 1000000000` would otherwise make this process build a billion shards.
+    static func acceptedShardCount(_ recommended: Int) -> Int? {
+        (1...BotrunOptionParser.maxShards).contains(recommended) ? recommended : nil
+    }
+
     /// Which shards this process runs, and of how many.
     private func shardIDs(gatewayBot: GatewayBotInfo?) -> (ids: [Int], total: Int) {
         switch options.shards {
         case .single(let id, let total): return ([id], total)
         case .count(let count): return (Array(0..<count), count)
         case .automatic:
-            let count = max(1, gatewayBot?.shards ?? 1)
+            let recommended = gatewayBot?.shards ?? 1
+            guard let count = BotRuntime.acceptedShardCount(recommended) else {
+                logger.warn("GET /gateway/bot recommends an impossible shard count; running one shard",
+                            ["shards": recommended])
+                return ([0], 1)
+            }
             return (Array(0..<count), count)
         }
     }

@@ -65,6 +65,10 @@ final class ShardSet: ShardControl, @unchecked Sendable {
     }
 
     func send(shardID: Int, message: ScriptOutgoingMessage) -> String? {
+        // RFC 6455 §7.4: 1005, 1006, 1015 and codes under 1000 must never be sent.
+        if case .close(let code, _) = message, !(UInt16(exactly: code).map(WebSocketCloseCode.isValidOnWire) ?? false) {
+            return "close code \(code) cannot be sent (use 1000-1003, 1007-1011 or 3000-4999)"
+        }
         guard let shard = shard(shardID) else { return "no shard \(shardID)" }
         let outgoing: ShardMessage
         switch message {
@@ -72,8 +76,7 @@ final class ShardSet: ShardControl, @unchecked Sendable {
         case .binary(let bytes): outgoing = .binary(bytes)
         case .ping(let bytes): outgoing = .ping(bytes)
         case .close(let code, let reason):
-            guard let code = UInt16(exactly: code) else { return "close code \(code) is out of range" }
-            outgoing = .close(code: code, reason: reason)
+            outgoing = .close(code: UInt16(code), reason: reason)  // checked above
         }
         do {
             try shard.send(outgoing)

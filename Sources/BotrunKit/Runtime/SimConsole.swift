@@ -88,14 +88,17 @@ final class SimConsole: @unchecked Sendable {
             guard let id = lastMessageID[channelID], sim.editUserMessage(messageID: id, content: text) else {
                 return output("sim: no message of yours to edit in #\(channelName)")
             }
+            output("sim: edited your last message in #\(channelName)")
         case .deleteLast:
             guard let id = lastMessageID.removeValue(forKey: channelID), sim.deleteMessage(messageID: id) else {
                 return output("sim: no message to delete in #\(channelName)")
             }
+            output("sim: deleted your last message in #\(channelName)")
         case .react(let emoji):
             guard let id = lastMessageID[channelID], sim.react(messageID: id, emoji: emoji, userID: userID) else {
                 return output("sim: no message to react to in #\(channelName)")
             }
+            output("sim: reacted \(emoji) to the last message in #\(channelName)")
         case .join(let name):
             let user = sim.memberJoins(username: name)
             output("sim: @\(user.username) joined")
@@ -110,8 +113,15 @@ final class SimConsole: @unchecked Sendable {
         case .invalidateSession(let resumable):
             noteDisrupted()
             sim.sendInvalidSession(resumable: resumable)
-        case .requestHeartbeat: sim.requestHeartbeat()
-        case .stopHeartbeatACKs: sim.setHeartbeatACKs(false)
+        case .requestHeartbeat:
+            sim.requestHeartbeat()
+            output("sim: asked the bot for a heartbeat (op 1)")
+        case .stopHeartbeatACKs:
+            sim.setHeartbeatACKs(false)
+            // Without this line nothing shows for up to two heartbeat intervals.
+            let seconds = Int((Double(sim.options.heartbeatIntervalMS) / 1000 * 2).rounded(.up))
+            output("sim: heartbeats are no longer acknowledged, on this and later connections; "
+                   + "the bot should call the connection a zombie and reconnect within about \(seconds) s")
         case .close(let code):
             noteDisrupted()
             sim.close(code: code)

@@ -259,7 +259,9 @@ public final class ScriptHost: @unchecked Sendable {
                     continue
                 }
                 if delay <= 0 { break }
-                _ = cond.wait(until: Date(timeIntervalSinceNow: delay))
+                // Clamped: NSCondition traps converting a date centuries away to a timespec,
+                // and a script may ask for timer.after(1e300, …). Waking early is harmless.
+                _ = cond.wait(until: Date(timeIntervalSinceNow: min(delay, 3_600)))
             }
             let batch = queue
             queue.removeAll(keepingCapacity: true)

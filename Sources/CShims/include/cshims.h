@@ -23,4 +23,13 @@ int shim_deflateInit(z_stream *strm, int level);
    close_notify reads as EOF; the WebSocket layer detects truncation itself. */
 unsigned long long shim_SSL_OP_IGNORE_UNEXPECTED_EOF(void);
 
+/* JSON (issue 7): the gateway payload scanner's structural skip, in C for speed.
+   Skips the string ('"') or nested value ('{' / '[') starting at p[i] exactly as
+   JSONByteReader.skipValue/skipString do (brackets counted, not matched; escapes skip
+   one byte; nothing else validated). Returns the index just after it, or -1 when the
+   input ends inside a string, -2 when it ends inside a nested value; *stop is then
+   where the scan stopped. */
+#include <stddef.h>
+long shim_json_skip(const unsigned char *p, size_t n, size_t i, size_t *stop);
+
 #endif

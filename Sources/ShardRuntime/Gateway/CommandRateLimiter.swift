@@ -22,8 +22,10 @@ public struct CommandRateLimiter: Sendable {
     /// and a server-requested beat.
     public static func reservedSlots(heartbeatInterval: Duration, window: Duration = .seconds(60)) -> Int {
         guard heartbeatInterval > .zero else { return 3 }
-        let beats = Int((window / heartbeatInterval).rounded(.up))
-        return beats + 3
+        // Capped before the conversion: a tiny interval would overflow Int (and the init
+        // clamps `reserved` to the limit anyway).
+        let beats = min((window / heartbeatInterval).rounded(.up), 1_000_000)
+        return Int(beats) + 3
     }
 
     private mutating func expire(now: ContinuousClock.Instant) {

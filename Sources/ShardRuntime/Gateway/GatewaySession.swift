@@ -32,6 +32,8 @@ public struct GatewaySession: Sendable {
     private var commandTimerArmed = false
     /// Queued commands beyond this are refused with `.sending`.
     public static let maxPendingCommands = 1000
+    /// The longest heartbeat interval a HELLO may ask for (1 day); Discord sends ~41 250 ms.
+    public static let maxHeartbeatIntervalMillis: Double = 86_400_000
 
     public init(config: SessionConfiguration, resume: ResumeSession? = nil,
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
@@ -152,7 +154,7 @@ public struct GatewaySession: Sendable {
         case GatewayOpcode.reconnect.rawValue:
             out.append(.emit(.reconnectRequested))
             dropConnection(&out, code: CloseCode.resumable, reason: "reconnect requested")
-            scheduleReconnect(&out, delay: .zero)
+            scheduleReconnect(&out, delay: requestedReconnectDelay())
         case GatewayOpcode.invalidSession.rawValue:
             let resumable = Self.decode(h, bytes)?.boolValue ?? false
             out.append(.emit(.invalidSession(resumable: resumable)))
@@ -160,7 +162,7 @@ public struct GatewaySession: Sendable {
             // sending RESUME on the same socket; both are accepted practice (issue 3).
             if resumable, canResume {
                 dropConnection(&out, code: CloseCode.resumable, reason: "invalid session (resumable)")
-                scheduleReconnect(&out, delay: .zero)
+                scheduleReconnect(&out, delay: requestedReconnectDelay())
             } else {
                 forgetSession()
                 dropConnection(&out, code: 1000, reason: "invalid session")
@@ -176,8 +178,13 @@ public struct GatewaySession: Sendable {
     private mutating func hello(_ h: GatewayPayloadHeader, _ bytes: [UInt8], now: ContinuousClock.Instant,
                                 _ out: inout [SessionAction]) {
         let ms = Self.decode(h, bytes)?["heartbeat_interval"]?.doubleValue ?? 0
-        guard ms > 0, ms.isFinite else {
-            dropConnection(&out, code: CloseCode.resumable, reason: "HELLO without heartbeat_interval")
+        // A hostile or broken server could send 1e300 (Duration would trap), 1e-15 (the rate
+        // limiter's beat count would overflow Int) or other values that make timers meaningless;
+        // Discord sends ~41 s. Refuse anything outside [1 ms, 1 day].
+        guard ms >= 1, ms <= GatewaySession.maxHeartbeatIntervalMillis else {
+            let why = "HELLO without a valid heartbeat_interval"
+            out.append(.emit(.disconnected(code: CloseCode.resumable, reason: why)))
+            dropConnection(&out, code: CloseCode.resumable, reason: why)
             scheduleReconnect(&out, delay: nextBackoff())
             return
         }
@@ -306,6 +313,16 @@ public struct GatewaySession: Sendable {
 
     /// Exponential backoff with equal jitter: a delay in [cap/2, cap), cap doubling per attempt
     /// from `backoffBase` up to `backoffMax`. Never gives up.
+    /// Op 7 / op 9 (resumable) ask for an immediate reconnect; a server repeating that before
+    /// the session is back would get a tight connect loop, so repeats back off.
+    private mutating func requestedReconnectDelay() -> Duration {
+        if reconnectAttempts == 0 {
+            reconnectAttempts = 1
+            return .zero
+        }
+        return nextBackoff()
+    }
+
     private mutating func nextBackoff() -> Duration {
         reconnectAttempts += 1
         let exponent = min(reconnectAttempts - 1, 30)

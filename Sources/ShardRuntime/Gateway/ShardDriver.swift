@@ -260,7 +260,7 @@ final class ShardDriver: @unchecked Sendable {
             loop.execute { [weak self] in self?.locked { $0.input(.connectFailed(reason: "\(error)")) } }
             return
         }
-        decompressor = session.config.compression.makeDecompressor()
+        decompressor = session.config.compression.makeDecompressor(limit: options.webSocket.maxMessageSize)
         let handler = ConnectionHandler(driver: self, generation: gen)
         connection = WebSocketClient.connect(url: url, options: options.webSocket, tls: options.tls, on: loop, handler: handler)
     }
@@ -283,7 +283,11 @@ final class ShardDriver: @unchecked Sendable {
                     guard let whole = try decompressor.decompress(payload) else { return }
                     payload = whole
                 } catch {
-                    d.input(.transportFailed(.decompression("\(error)")))
+                    if case TransportError.messageTooLarge(_, let limit) = error {
+                        d.input(.transportFailed(.messageTooLarge(limit: limit)))
+                    } else {
+                        d.input(.transportFailed(.decompression("\(error)")))
+                    }
                     return
                 }
             }

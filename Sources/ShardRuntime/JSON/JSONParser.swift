@@ -1,3 +1,5 @@
+import CShims
+
 /// A strict RFC 8259 JSON parser over raw bytes (no Foundation).
 ///
 /// Accepts exactly one value surrounded by optional whitespace. Rejects trailing commas,
@@ -311,24 +313,7 @@ struct JSONByteReader {
         let b = try peek(expected: "a value")
         switch b {
         case UInt8(ascii: "\""): try skipString()
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-            var depth = 0
-            while index < bytes.count {
-                let c = bytes[index]
-                switch c {
-                case UInt8(ascii: "\""): try skipString(); continue
-                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-                case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                    depth -= 1
-                    if depth == 0 {
-                        index += 1
-                        return
-                    }
-                default: break
-                }
-                index += 1
-            }
-            throw JSONError(.unexpectedEnd(expected: "the end of a nested value"), at: index)
+        case UInt8(ascii: "{"), UInt8(ascii: "["): try skipNested()
         default:
             let start = index
             while index < bytes.count {
@@ -347,16 +332,20 @@ struct JSONByteReader {
     }
 
     /// Skips a string starting at its opening quote.
-    mutating func skipString() throws {
-        index += 1
-        while index < bytes.count {
-            let c = bytes[index]
-            if c == UInt8(ascii: "\"") {
-                index += 1
-                return
-            }
-            index += c == UInt8(ascii: "\\") ? 2 : 1
+    mutating func skipString() throws { try skipNested() }
+
+    /// Skips the string or nested value at `index` structurally (brackets counted, strings
+    /// skipped with their escapes), in C (`shim_json_skip`, issue 7: the scanner skips every
+    /// payload's `d` this way).
+    private mutating func skipNested() throws {
+        var stop = 0
+        let end = shim_json_skip(bytes.baseAddress, bytes.count, index, &stop)
+        if end >= 0 {
+            index = end
+            return
         }
-        throw JSONError(.unexpectedEnd(expected: "'\"' closing the string"), at: index)
+        index = stop
+        if end == -1 { throw JSONError(.unexpectedEnd(expected: "'\"' closing the string"), at: index) }
+        throw JSONError(.unexpectedEnd(expected: "the end of a nested value"), at: index)
     }
 }

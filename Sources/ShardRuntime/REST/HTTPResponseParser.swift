@@ -79,7 +79,9 @@ struct HTTPResponseParser: Sendable {
                       size >= 0 else { throw HTTPParseError(reason: "bad chunk size") }
                 index = end + 2
                 if size == 0 { state = .trailers; continue }
-                guard current!.body.count + size <= maxBodyBytes else { throw HTTPParseError(reason: "body too large") }
+                // Compared as `size <= max - count`: `count + size` overflows (and traps) for a
+                // hostile size near Int.max.
+                guard size <= maxBodyBytes - current!.body.count else { throw HTTPParseError(reason: "body too large") }
                 state = .chunkData(remaining: size)
             case .chunkData(let remaining):
                 let take = min(remaining, buffer.count - index)

@@ -33,9 +33,15 @@ public struct RateLimitInfo: Sendable, Equatable {
         bucket = headers["X-RateLimit-Bucket"]
         limit = headers["X-RateLimit-Limit"].flatMap { Int($0) }
         remaining = headers["X-RateLimit-Remaining"].flatMap { Int($0) }
-        resetAfter = headers["X-RateLimit-Reset-After"].flatMap { Double($0) }
-        retryAfter = bodyRetryAfter ?? headers["Retry-After"].flatMap { Double($0) }
+        resetAfter = headers["X-RateLimit-Reset-After"].flatMap(RateLimitInfo.seconds)
+        retryAfter = bodyRetryAfter.flatMap { $0.isFinite ? $0 : nil } ?? headers["Retry-After"].flatMap(RateLimitInfo.seconds)
         global = bodyGlobal ?? false || headers["X-RateLimit-Global"]?.lowercased() == "true"
         scope = headers["X-RateLimit-Scope"]
+    }
+
+    /// A finite number of seconds; "inf"/"nan" (which Double accepts) would block a bucket
+    /// forever or defeat every comparison, so they count as absent.
+    static func seconds(_ text: String) -> Double? {
+        Double(text).flatMap { $0.isFinite ? $0 : nil }
     }
 }

@@ -50,7 +50,7 @@ public final class Logger: @unchecked Sendable {
         let line: String
         switch format {
         case .text:
-            var out = "\(level.name) \(message)"
+            var out = "\(level.name) \(Logger.escapingControls(message))"
             for (key, value) in fields { out += " \(key)=\(Logger.quoteIfNeeded(value.description))" }
             line = out
         case .json:
@@ -69,9 +69,24 @@ public final class Logger: @unchecked Sendable {
     public func error(_ message: String, _ fields: KeyValuePairs<String, CustomStringConvertible> = [:]) { log(.error, message, fields) }
 
     static func quoteIfNeeded(_ value: String) -> String {
-        if !value.isEmpty, !value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }) { return value }
+        // Control characters (ANSI escapes, CR, tabs from a server's close reason) are quoted too,
+        // so they are escaped instead of reaching the terminal raw.
+        if !value.isEmpty, !value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }),
+           !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return value }
         return jsonString(value)
     }
 
-    static func jsonString(_ value: String) -> String { JSONWriter.quoted(value) }
+    /// The message of a text line, one line, without raw control characters (a script may log
+    /// what a Discord user typed, ANSI escapes and newlines included).
+    static func escapingControls(_ message: String) -> String {
+        guard message.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return message }
+        let quoted = jsonString(message)
+        return String(quoted.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"")
+    }
+
+    /// JSON string; DEL is escaped too so no control character reaches a terminal raw.
+    static func jsonString(_ value: String) -> String {
+        let quoted = JSONWriter.quoted(value)
+        return quoted.contains("\u{7F}") ? quoted.replacingOccurrences(of: "\u{7F}", with: "\\u007f") : quoted
+    }
 }

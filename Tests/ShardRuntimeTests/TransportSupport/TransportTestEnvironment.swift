@@ -7,19 +7,6 @@ enum TransportTestEnvironment {
     static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The shared protocol material: `$BOTRUN_SHARED`, else `<root>/../shared` (beside the clone on
-    /// CI), else the nearest `shared/` further up (worktrees live one level deeper).
-    static let sharedDir: URL = {
-        if let s = ProcessInfo.processInfo.environment["BOTRUN_SHARED"], !s.isEmpty { return URL(fileURLWithPath: s) }
-        var dir = packageRoot.deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = dir.appendingPathComponent("shared")
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("protocol").path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared")
-    }()
-
     static var python: String {
         if let p = ProcessInfo.processInfo.environment["BOTRUN_PYTHON"], !p.isEmpty { return p }
         return packageRoot.appendingPathComponent(".venv/bin/python").path

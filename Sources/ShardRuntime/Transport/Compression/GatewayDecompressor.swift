@@ -13,12 +13,13 @@ public enum GatewayCompression: String, Sendable, CaseIterable {
     case zlibStream = "zlib-stream"
     case zstdStream = "zstd-stream"
 
-    /// A fresh decompressor for one connection (nil for `.none`).
-    public func makeDecompressor() -> GatewayDecompressor? {
+    /// A fresh decompressor for one connection (nil for `.none`); payloads over `limit`
+    /// bytes (decompressed) fail with `.messageTooLarge`.
+    public func makeDecompressor(limit: Int = 128 << 20) -> GatewayDecompressor? {
         switch self {
         case .none: nil
-        case .zlibStream: ZlibStreamInflater()
-        case .zstdStream: ZstdStreamDecompressor()
+        case .zlibStream: ZlibStreamInflater(limit: limit)
+        case .zstdStream: ZstdStreamDecompressor(limit: limit)
         }
     }
 }

@@ -87,7 +87,10 @@ public final class EventLoop: @unchecked Sendable {
     @discardableResult
     func scheduleInternal(after seconds: Double, _ task: @escaping () -> Void) -> Scheduled {
         let handle = Scheduled()
-        let deadline = EventLoop.now() &+ UInt64(max(0, seconds) * 1e9)
+        // Clamped to ~31 years: a larger (or infinite) delay would trap converting to UInt64 or
+        // wrap the deadline into the past; NaN counts as 0.
+        let delay = seconds.isNaN ? 0 : min(max(0, seconds), EventLoop.maxTimerDelaySeconds)
+        let deadline = EventLoop.now() &+ UInt64(delay * 1e9)
         let entry = TimerHeap.Entry(deadline: deadline, handle: handle, task: task)
         if inEventLoop {
             timers.push(entry)
@@ -101,6 +104,9 @@ public final class EventLoop: @unchecked Sendable {
     public func shutdown() {
         enqueue { self.stopped = true }
     }
+
+    /// The longest delay a timer can have; longer ones are clamped to it.
+    static let maxTimerDelaySeconds: Double = 1e9
 
     static func now() -> UInt64 {
         var ts = timespec()

@@ -56,6 +56,9 @@ public final class StreamConnection: EventLoopSelectable, @unchecked Sendable {
 
     public var isOpen: Bool { state == .open }
 
+    /// Bytes queued and not yet handed to the kernel (loop thread).
+    var pendingOutput: Int { out.count - outStart }
+
     /// Queues bytes for sending. Thread-safe; ignored once closed.
     public func write(_ bytes: [UInt8]) {
         if loop.inEventLoop { writeInLoop(bytes) } else { loop.enqueue { self.writeInLoop(bytes) } }
@@ -63,6 +66,12 @@ public final class StreamConnection: EventLoopSelectable, @unchecked Sendable {
 
     func writeInLoop(_ bytes: [UInt8]) {
         guard state != .closed, !closeWhenFlushed else { return }
+        // Drop the already-sent prefix first: a peer that reads slowly but never lets the
+        // buffer drain completely would otherwise keep every byte ever sent.
+        if outStart > 1 << 20 && outStart * 2 > out.count {
+            out.removeFirst(outStart)
+            outStart = 0
+        }
         if out.isEmpty { out = bytes; outStart = 0 } else { out.append(contentsOf: bytes) }
         if state == .open { flush() }
     }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// One WebSocket over a `StreamConnection`: the I/O shell around the pure `WebSocketProtocol`.
 ///
 /// Every handler call happens on `loop`. `send`, `ping`, `close` and `abort` are thread-safe
@@ -125,7 +127,20 @@ public final class WebSocketConnection: @unchecked Sendable {
     private func perform(_ actions: [WebSocketProtocol.Action]) {
         for action in actions {
             switch action {
-            case .write(let bytes): stream?.writeInLoop(bytes)
+            case .write(let bytes):
+                guard let s = stream else { break }
+                // A peer that stops reading (while pinging us, say) must not make us buffer
+                // without bound: past the backlog limit the connection is dropped.
+                if s.pendingOutput + bytes.count > options.effectiveMaxPendingOutput {
+                    let unsent = s.pendingOutput
+                    s.close()
+                    stream = nil
+                    timer?.cancel()
+                    finish(.failed(.socketError(operation: "send to \(s.peer) (\(unsent) bytes unsent: the peer is not reading)",
+                                                errno: ENOBUFS)))
+                    return
+                }
+                s.writeInLoop(bytes)
             case .message(let m): handler?.webSocket(self, didReceive: m)
             case .pong(let p): handler?.webSocket(self, didReceivePong: p)
             case .closed(let code, let reason):

@@ -24,6 +24,9 @@ public struct WebSocketFrameParser: Sendable {
     private var payloadLength = 0
     private var mask: (UInt8, UInt8, UInt8, UInt8)?
 
+    /// The most a frame header alone makes the parser reserve; larger payloads grow as they arrive.
+    static let initialReserve = 1 << 20
+
     public init(role: WebSocketRole, maxFrameSize: Int = 128 << 20) {
         self.role = role
         self.maxFrameSize = maxFrameSize
@@ -121,7 +124,8 @@ public struct WebSocketFrameParser: Sendable {
         mask = masked ? (header[off], header[off + 1], header[off + 2], header[off + 3]) : nil
         payloadLength = length
         var payload: [UInt8] = []
-        payload.reserveCapacity(length)
+        // Not the announced length: a 10-byte header must not make us allocate 128 MiB.
+        payload.reserveCapacity(min(length, WebSocketFrameParser.initialReserve))
         current = WebSocketFrame(fin: b0 & 0x80 != 0, opcode: WebSocketOpcode(rawValue: b0 & 0x0F)!, payload: payload)
         return true
     }

@@ -26,6 +26,11 @@ public struct WebSocketOptions: Sendable {
     public var closeTimeout: Double = 5
     /// Extra request headers (client role), e.g. `User-Agent`.
     public var headers: [(String, String)] = []
+    /// Most bytes queued for a peer that is not reading before the connection is dropped;
+    /// nil = `maxMessageSize` + 1 MiB (room for one whole message of ours).
+    public var maxPendingOutput: Int?
+
+    var effectiveMaxPendingOutput: Int { maxPendingOutput ?? maxMessageSize + (1 << 20) }
 
     public init(maxMessageSize: Int = 128 << 20, connectTimeout: Double = 10, handshakeTimeout: Double = 10,
                 closeTimeout: Double = 5, headers: [(String, String)] = []) {
