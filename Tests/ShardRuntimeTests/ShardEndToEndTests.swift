@@ -300,7 +300,9 @@ func isConnected(_ resumed: Bool) -> (ShardEvent) -> Bool { { $0 == .connected(r
         let info = try await GatewayBotLookup.fetch(apiBaseURL: s.sim.apiBaseURL, token: Token(s.sim.token))
         #expect(info.url == s.sim.gatewayURL && info.shards == 1 && info.sessionStartLimit.maxConcurrency == 1)
         let log = EventLog()
+        // Its own identify queue: the process-wide default paces every test that uses it 5 s apart.
         let shard = Shard.builder(token: s.sim.token, intents: .guilds).gatewayURL(nil).apiBaseURL(s.sim.apiBaseURL)
+            .identifyQueue(LocalIdentifyQueue(interval: .milliseconds(10)))
             .logger(Logger(level: .error)).build(onEvent: { log.append($0) }, onFinish: { log.finish() })
         try await shard.start()
         #expect(log.wait { events, _ in events.contains(.connected(resumed: false)) })
@@ -326,6 +328,7 @@ func isConnected(_ resumed: Bool) -> (ShardEvent) -> Bool { { $0 == .connected(r
         }
         let log = EventLog()
         let builder = Shard.builder(token: wrong, intents: .guilds).gatewayURL(sim.gatewayURL)
+            .identifyQueue(LocalIdentifyQueue(interval: .milliseconds(10)))  // not the 5 s process-wide one
             .logger(Logger(level: .debug, sink: { lines.add($0) }))
         let shard = builder.build(onEvent: { log.append($0); lines.add("\($0)") }, onFinish: { log.finish() })
         try await shard.start()
