@@ -32,11 +32,19 @@ enum PythonPeer {
         let exited = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in exited.signal() }
         try process.run()
-        // Read both pipes concurrently so a chatty peer cannot block on a full pipe.
+        // Read both pipes concurrently so a chatty peer cannot block on a full pipe. Each read
+        // blocks until the peer exits, so it gets a thread of its own: on Dispatch's global
+        // queue the two reads took the whole (2-thread) pool that Swift Testing runs on.
         let outData = SendableBox<Data>(), errData = SendableBox<Data>()
         let readers = DispatchGroup()
-        DispatchQueue.global().async(group: readers) { outData.value = out.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: readers) { errData.value = err.fileHandleForReading.readDataToEndOfFile() }
+        for (pipe, box) in [(out, outData), (err, errData)] {
+            readers.enter()
+            let handle = pipe.fileHandleForReading
+            Thread.detachNewThread {
+                box.value = handle.readDataToEndOfFile()
+                readers.leave()
+            }
+        }
         if exited.wait(timeout: .now() + timeout) == .timedOut {
             kill(process.processIdentifier, SIGKILL)
             exited.wait()

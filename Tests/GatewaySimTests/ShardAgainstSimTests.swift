@@ -47,6 +47,7 @@ struct ShardAgainstSimTests {
             .apiBaseURL(sim.apiBaseURL)
             .tls(.client(caFile: sim.caFile))
             .compression(.zlibStream)
+            .identifyQueue(LocalIdentifyQueue(interval: .milliseconds(10)))  // not the 5 s process-wide one
             .build(onEvent: { events.append($0) })
         defer { shard.shutdown() }
         try await shard.start()

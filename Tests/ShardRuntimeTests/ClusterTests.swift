@@ -6,7 +6,7 @@ import Testing
 @Suite struct ClusterTests {
     @Test func upUsesRecommendedShardsThenDownResumableAndResumeAll() async throws {
         var options = GatewaySimOptions()
-        options.heartbeatIntervalMS = 300
+        options.heartbeatIntervalMS = 20_000  // long: a late ACK under load must not cause a zombie resume (counts below)
         options.recommendedShards = 2
         let sim = GatewaySim(options: options)
         _ = try sim.start()

@@ -59,7 +59,10 @@ func isConnected(_ resumed: Bool) -> (ShardEvent) -> Bool { { $0 == .connected(r
     static func setUp(compression: GatewayCompression = .zlibStream, tls: Bool = false,
                       configure: (inout GatewaySimOptions) -> Void = { _ in }) throws -> Setup {
         var options = GatewaySimOptions()
-        options.heartbeatIntervalMS = 300
+        // A long interval: with 300 ms, a loaded machine delayed an ACK past the next beat now
+        // and then, and the zombie reconnect broke "connected" / "identified once" checks.
+        // Tests about heartbeats set a short one themselves.
+        options.heartbeatIntervalMS = 20_000
         options.tls = tls
         configure(&options)
         let sim = GatewaySim(options: options)
@@ -205,9 +208,9 @@ func isConnected(_ resumed: Bool) -> (ShardEvent) -> Bool { { $0 == .connected(r
     }
 
     @Test func fortyMegabyteGuildCreateIsDeliveredIntact() async throws {
-        // A 40 MB payload takes longer than a 300 ms test heartbeat to cross in a debug build; the
-        // ACK queued behind it would look like a zombie, so this test keeps a realistic interval.
-        let s = try Self.setUp(compression: .none) { $0.heartbeatIntervalMS = 20_000 }
+        // A 40 MB payload takes longer than a short heartbeat to cross in a debug build; the ACK
+        // queued behind it would look like a zombie, so this test keeps setUp's long interval.
+        let s = try Self.setUp(compression: .none)
         defer { Self.tearDown(s) }
         let size = 40 << 20
         s.sim.setGuildCreateSize(bytes: size)
@@ -221,7 +224,9 @@ func isConnected(_ resumed: Bool) -> (ShardEvent) -> Bool { { $0 == .connected(r
 
     @Test func payloadOverTheLimitIsAClearFatalErrorNotAnIdentifyLoop() async throws {
         var options = GatewaySimOptions()
-        options.heartbeatIntervalMS = 300
+        // Long: under load a 300 ms beat's ACK (queued behind the 2 MB payload) came late, and
+        // the zombie reconnect identified again (a second IDENTIFY that is no identify loop).
+        options.heartbeatIntervalMS = 20_000
         let sim = GatewaySim(options: options)
         _ = try sim.start()
         defer { sim.stop() }
@@ -295,7 +300,9 @@ func isConnected(_ resumed: Bool) -> (ShardEvent) -> Bool { { $0 == .connected(r
         let info = try await GatewayBotLookup.fetch(apiBaseURL: s.sim.apiBaseURL, token: Token(s.sim.token))
         #expect(info.url == s.sim.gatewayURL && info.shards == 1 && info.sessionStartLimit.maxConcurrency == 1)
         let log = EventLog()
+        // Its own identify queue: the process-wide default paces every test that uses it 5 s apart.
         let shard = Shard.builder(token: s.sim.token, intents: .guilds).gatewayURL(nil).apiBaseURL(s.sim.apiBaseURL)
+            .identifyQueue(LocalIdentifyQueue(interval: .milliseconds(10)))
             .logger(Logger(level: .error)).build(onEvent: { log.append($0) }, onFinish: { log.finish() })
         try await shard.start()
         #expect(log.wait { events, _ in events.contains(.connected(resumed: false)) })
@@ -321,6 +328,7 @@ func isConnected(_ resumed: Bool) -> (ShardEvent) -> Bool { { $0 == .connected(r
         }
         let log = EventLog()
         let builder = Shard.builder(token: wrong, intents: .guilds).gatewayURL(sim.gatewayURL)
+            .identifyQueue(LocalIdentifyQueue(interval: .milliseconds(10)))  // not the 5 s process-wide one
             .logger(Logger(level: .debug, sink: { lines.add($0) }))
         let shard = builder.build(onEvent: { log.append($0); lines.add("\($0)") }, onFinish: { log.finish() })
         try await shard.start()
