@@ -52,4 +52,17 @@ import Testing
             #expect(lua.eval(check).1 == "31 40 m1 m2 e empty")
         }
     }
+
+    /// Objects are pre-sized from the last object with the same first key; shapes that grow,
+    /// shrink or pass 256 members under the same first key must still decode whole.
+    @Test func sizeHintsFromEarlierObjectsNeverLoseMembers() {
+        let lua = LuaTestState()
+        #expect(lua.load("function on_o(d) _G.o = d end") == LB_OK)
+        let check = "local n = 0 for k, v in pairs(o) do if v ~= tonumber(k:sub(2)) then return 'bad ' .. k end n = n + 1 end return n"
+        for count in [2, 40, 3, 300, 1, 300, 17] {
+            let members = (0..<count).map { "\"m\($0)\":\($0)" }.joined(separator: ",")
+            #expect(lua.dispatch("O", bytes: Array("{\(members)}".utf8)) == LB_OK, "\(lua.lastError)")
+            #expect(lua.eval(check).1 == "\(count)", "\(count) members")
+        }
+    }
 }
