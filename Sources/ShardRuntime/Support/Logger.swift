@@ -51,11 +51,12 @@ public final class Logger: @unchecked Sendable {
         switch format {
         case .text:
             var out = "\(level.name) \(Logger.escapingControls(message))"
-            for (key, value) in fields { out += " \(key)=\(Logger.quoteIfNeeded(value.description))" }
+            for (key, value) in fields { out += " \(key)=\(Logger.quoteIfNeeded(Logger.text(of: value)))" }
             line = out
         case .json:
-            var out = "{\"level\":\"\(level.name)\",\"msg\":\(Logger.jsonString(message))"
-            for (key, value) in fields { out += ",\(Logger.jsonString(key)):\(Logger.jsonString(value.description))" }
+            let time = Date().timeIntervalSince1970
+            var out = "{\"ts\":\(String(format: "%.3f", time)),\"level\":\"\(level.name)\",\"msg\":\(Logger.jsonString(message))"
+            for (key, value) in fields { out += ",\(Logger.jsonString(key)):\(Logger.jsonValue(of: value))" }
             line = out + "}"
         }
         lock.lock()
@@ -67,6 +68,31 @@ public final class Logger: @unchecked Sendable {
     public func info(_ message: String, _ fields: KeyValuePairs<String, CustomStringConvertible> = [:]) { log(.info, message, fields) }
     public func warn(_ message: String, _ fields: KeyValuePairs<String, CustomStringConvertible> = [:]) { log(.warn, message, fields) }
     public func error(_ message: String, _ fields: KeyValuePairs<String, CustomStringConvertible> = [:]) { log(.error, message, fields) }
+
+    /// A field value as text: durations in seconds with millisecond precision
+    /// (`1.363s`, not `1.3631964368856986 seconds`), everything else as described.
+    static func text(of value: CustomStringConvertible) -> String {
+        if let duration = value as? Duration {
+            let (seconds, attoseconds) = duration.components
+            return String(format: "%.3fs", Double(seconds) + Double(attoseconds) / 1e18)
+        }
+        return value.description
+    }
+
+    /// A field value as JSON: integers, finite floating-point numbers and booleans stay
+    /// numbers and booleans; everything else is a string.
+    static func jsonValue(of value: CustomStringConvertible) -> String {
+        switch value {
+        case let v as Int: return String(v)
+        case let v as Int64: return String(v)
+        case let v as UInt64: return String(v)
+        case let v as Int32: return String(v)
+        case let v as UInt16: return String(v)
+        case let v as Bool: return v ? "true" : "false"
+        case let v as Double where v.isFinite: return String(v)
+        default: return jsonString(text(of: value))
+        }
+    }
 
     static func quoteIfNeeded(_ value: String) -> String {
         // Control characters (ANSI escapes, CR, tabs from a server's close reason) are quoted too,
