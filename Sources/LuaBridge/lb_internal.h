@@ -24,6 +24,7 @@ enum { LB_ABORT_NONE = 0, LB_ABORT_TIMEOUT = 1, LB_ABORT_MEMORY = 2 };
 #define LB_KEY_MAX 32
 typedef struct lb_key {
     uint32_t len;
+    uint32_t members; /* members of the last object that began with this key (0 = unknown) */
     char bytes[LB_KEY_MAX];
 } lb_key;
 

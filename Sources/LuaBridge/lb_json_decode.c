@@ -226,24 +226,43 @@ static inline unsigned jd_key_slot(const char *s, size_t n) {
         memcpy(&a, s, 8);
         memcpy(&b, s + n - 8, 8);
     } else {
-        memcpy(&a, s, n);
+        for (size_t i = 0; i < n; i++) a = a << 8 | (unsigned char)s[i];
     }
     uint64_t h = a * 0x9E3779B97F4A7C15ULL ^ (b + n) * 0xC2B2AE3D27D4EB4FULL;
     return (unsigned)(h >> 56) % LB_KEY_SLOTS;
 }
 
+/* Whether the n bytes (n < LB_KEY_MAX) at a and b are equal, without a libc call. */
+static inline int jd_key_eq(const char *a, const char *b, size_t n) {
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            if (a[i] != b[i]) return 0;
+        return 1;
+    }
+    uint64_t x, y;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        if (x != y) return 0;
+    }
+    memcpy(&x, a + n - 8, 8);
+    memcpy(&y, b + n - 8, 8);
+    return x == y;
+}
+
 /* Stack: [-0, +1, e] an object key; d->p is just after its opening quote. Short keys
-   without escapes come from the key cache when seen before (the same string value). */
-static void jd_key(jd *d) {
+   without escapes come from the key cache when seen before (the same string value).
+   Returns the key's cache entry, or NULL when it is not cached. */
+static lb_key *jd_key(jd *d) {
     const char *s = d->p, *q = s;
     const char *limit = d->end - s > LB_KEY_MAX ? s + LB_KEY_MAX : d->end;
     while (q < limit && !jd_stop[(unsigned char)*q]) q++;
-    if (!d->keys_idx || q >= limit || *q != '"') { jd_string(d); return; }
+    if (!d->keys_idx || q >= limit || *q != '"') { jd_string(d); return NULL; }
     size_t n = (size_t)(q - s);
     lb_key *k = &d->S->keys[jd_key_slot(s, n)];
     lua_State *L = d->L;
     int slot = (int)(k - d->S->keys) + 1;
-    if (k->len == n + 1 && memcmp(k->bytes, s, n) == 0) {
+    if (k->len == n + 1 && jd_key_eq(k->bytes, s, n)) {
         lua_rawgeti(L, d->keys_idx, slot);
     } else {
         lua_pushlstring(L, s, n);
@@ -251,15 +270,22 @@ static void jd_key(jd *d) {
         lua_rawseti(L, d->keys_idx, slot); /* array slot exists: no allocation */
         memcpy(k->bytes, s, n);
         k->len = (uint32_t)(n + 1);
+        k->members = 0;
     }
     d->p = q + 1;
+    return k;
 }
 
-/* [-0, +1, e] d->p is just after '{'. */
+/* [-0, +1, e] d->p is just after '{'. An object whose first key began an object before is
+   created at once with that object's size (Discord's payloads repeat their shapes), and its
+   members stored as they come; otherwise members are gathered first (see JD_BATCH). */
 static void jd_object(jd *d, int depth) {
     lua_State *L = d->L;
     int base = lua_gettop(L);
-    int n = 0, t = 0; /* t: the table's index once created (after JD_BATCH members) */
+    int n = 0, t = 0; /* t: the table's index once created */
+    lb_key *first = NULL;
+    const char *first_at = NULL; /* the first key's bytes in the input */
+    size_t first_len = 0;
     jd_ws(d);
     if (d->p < d->end && *d->p == '}') { d->p++; lua_createtable(L, 0, 0); return; }
     for (;;) {
@@ -267,13 +293,25 @@ static void jd_object(jd *d, int depth) {
         jd_ws(d);
         if (d->p >= d->end || *d->p != '"') jd_fail(d, "expected string key");
         d->p++;
-        jd_key(d);
+        const char *key_at = d->p;
+        lb_key *k = jd_key(d);
+        if (n == 0 && k) {
+            first = k;
+            first_at = key_at;
+            first_len = (size_t)(d->p - 1 - key_at); /* a cached key has no escapes */
+            if (k->members) { /* [key] -> [table, key] */
+                lua_createtable(L, 0, (int)k->members);
+                lua_insert(L, -2);
+                t = base + 1;
+            }
+        }
         jd_ws(d);
         if (d->p >= d->end || *d->p != ':') jd_fail(d, "expected ':'");
         d->p++;
         jd_value(d, depth + 1);
+        n++;
         if (t) lua_rawset(L, t);
-        else if (++n == JD_BATCH) {
+        else if (n == JD_BATCH) {
             lua_createtable(L, 0, n);
             t = base + 1;
             lua_insert(L, t);
@@ -284,6 +322,10 @@ static void jd_object(jd *d, int depth) {
         if (d->p < d->end && *d->p == '}') { d->p++; break; }
         jd_fail(d, "expected ',' or '}'");
     }
+    /* Remember the size, unless another key took the entry meanwhile; big objects are not
+       a hint (a later small object with the same first key would get a huge table). */
+    if (first && first->len == first_len + 1 && jd_key_eq(first->bytes, first_at, first_len))
+        first->members = n <= JD_BATCH ? (uint32_t)n : 0;
     if (t) return;
     lua_createtable(L, 0, n);
     lua_insert(L, base + 1);

@@ -36,6 +36,12 @@ final class BotRuntime: @unchecked Sendable {
     private let wanted = LockedValue<Set<String>>([])
     /// Dispatches handed to the scripts, by name (the others stop at the event filter).
     private let forwarded = LockedValue<[String: Int]>([:])
+    /// Backpressure (issue 7): the scripts whose queue is over its mark; while any is, no
+    /// shard reads. Guarded by `readingLock`, which also serialises the shards' pause calls.
+    private let readingLock = NSLock()
+    private var hostsOverMark = Set<ObjectIdentifier>()
+    private var readingPaused = false
+    private var readingAlwaysOn = false  // set at shutdown: a close handshake must read
 
     init(options: BotrunOptions, logger: Logger,
          output: @escaping @Sendable (String) -> Void = ScriptHost.standardOutput,
@@ -117,9 +123,27 @@ final class BotRuntime: @unchecked Sendable {
                                               handlerTimeout: options.handlerTimeout)
             let host = try ScriptHost(options: scriptOptions, control: shards, rest: rest, logger: logger, output: output)
             host.onWantedEventsChange = { [weak self] _ in self?.refreshWanted() }
+            let id = ObjectIdentifier(host)
+            host.onBackpressure = { [weak self] over in self?.backpressure(from: id, over: over) }
             hosts.append(host)
         }
         refreshWanted()
+    }
+
+    /// A script's queue crossed its mark: pause or resume reading on every shard.
+    private func backpressure(from host: ObjectIdentifier, over: Bool) {
+        readingLock.lock()
+        defer { readingLock.unlock() }
+        if over { hostsOverMark.insert(host) } else { hostsOverMark.remove(host) }
+        applyReading()
+    }
+
+    /// Caller holds `readingLock`.
+    private func applyReading() {
+        let want = !hostsOverMark.isEmpty && !readingAlwaysOn
+        guard want != readingPaused else { return }
+        readingPaused = want
+        for shard in shards.all { shard.setReadingPaused(want) }
     }
 
     private func refreshWanted() {
@@ -240,7 +264,10 @@ final class BotRuntime: @unchecked Sendable {
             if let identifyQueue { builder = builder.identifyQueue(identifyQueue) }
             if let url = endpoint.gatewayURL ?? gatewayBot?.url { builder = builder.gatewayURL(url) }
             let shard = builder.build(onEvent: { [weak self] event in self?.handle(event, shardID: id) })
+            readingLock.lock()
             shards.add(shard)
+            if readingPaused { shard.setReadingPaused(true) }
+            readingLock.unlock()
             // The callback form: a Task here would need a Swift-concurrency thread, which
             // threads blocked elsewhere in the process (e.g. parallel tests) can starve.
             shard.start { error in
@@ -354,6 +381,10 @@ final class BotRuntime: @unchecked Sendable {
         lock.unlock()
         for source in signalSources { source.cancel() }
         signalSources = []
+        readingLock.lock()
+        readingAlwaysOn = true
+        applyReading()
+        readingLock.unlock()
         if let path = options.sessionFile, code == .cleanStop {
             var sessions: [Int: ResumeSession] = [:]
             for shard in shards.all {

@@ -17,9 +17,12 @@ import ShardRuntime
 /// Known limits (issue 6): a handler resumed after a reload runs in the old state, so its
 /// writes to `store` and globals there are lost and the old state's timers no longer run;
 /// nothing bounds how many handlers may be parked at once (the REST client queues them).
-/// Known limits (issue 5): the queue is unbounded (no backpressure when handlers are
-/// slower than the gateway; watch `queueDepth`); timers belong to a Lua state, so a
-/// reload drops the old ones and the new top level creates its own.
+/// Backpressure (issue 7): once the events queued and not yet handled hold more than
+/// `backpressureHigh` bytes, `onBackpressure(true)` asks the gateway to stop reading; once
+/// they are down to `backpressureLow`, `onBackpressure(false)`. Nothing is ever dropped:
+/// `deliver` still queues whatever arrives meanwhile.
+/// Known limits (issue 5): timers belong to a Lua state, so a reload drops the old ones and
+/// the new top level creates its own.
 public final class ScriptHost: @unchecked Sendable {
     public let options: ScriptOptions
     public let scriptName: String
@@ -47,6 +50,11 @@ public final class ScriptHost: @unchecked Sendable {
     private var counters = ScriptStats()
     private var parked = 0  // handlers waiting on REST, as of the last batch
     private var wantedObserver: (@Sendable (Set<String>) -> Void)?
+    private let backpressure = ScriptBackpressure()
+
+    /// Backpressure thresholds in bytes of queued event data (`ScriptBackpressure`).
+    public static let backpressureHigh = ScriptBackpressure.high
+    public static let backpressureLow = ScriptBackpressure.low
 
     /// Owned by the script thread while it runs, by the caller before `start()`.
     private var state: LuaState
@@ -108,6 +116,14 @@ public final class ScriptHost: @unchecked Sendable {
         set { cond.lock(); wantedObserver = newValue; cond.unlock() }
     }
 
+    /// Called with true when the queue is over `backpressureHigh`, with false once it is down
+    /// to `backpressureLow` (on the thread that crossed the mark; no lock held).
+    public var onBackpressure: (@Sendable (Bool) -> Void)? {
+        get { backpressure.observer }
+        set { backpressure.observer = newValue }
+    }
+
+
     /// The script and every file it required: what a watcher should watch.
     public var watchedFiles: [String] {
         cond.lock()
@@ -163,6 +179,12 @@ public final class ScriptHost: @unchecked Sendable {
         queue.append(item)
         cond.broadcast()  // broadcast: waitUntilIdle waits on the same condition
         cond.unlock()
+        backpressure.queued(ScriptHost.size(of: item))
+    }
+
+    private static func size(of item: Item) -> Int {
+        if case .event(.dispatch(_, _, _, let data)) = item { return data.count + ScriptBackpressure.eventOverhead }
+        return 0
     }
 
     /// Handles what is queued, waits (up to `options.stopGrace`) for handlers parked on REST
@@ -287,6 +309,7 @@ public final class ScriptHost: @unchecked Sendable {
             cond.unlock()
 
             var handled: UInt64 = 0, failed: UInt64 = 0
+            var done = 0  // bytes of the events handled and not yet released
             for item in batch {
                 switch item {
                 case .event(let event): handle(event, &handled, &failed)
@@ -294,7 +317,13 @@ public final class ScriptHost: @unchecked Sendable {
                 case .restDone(let id, let result): resume(id, result, &failed)
                 }
                 runTimers(&handled, &failed)
+                done += ScriptHost.size(of: item)
+                if done >= 64 << 10 {
+                    backpressure.handled(done)
+                    done = 0
+                }
             }
+            backpressure.handled(done)
             if batch.isEmpty { runTimers(&handled, &failed) }
             let memory = state.memoryBytes
             cond.lock()

@@ -72,6 +72,16 @@ public final class Shard: Sendable {
         driver.start(completion: completion)
     }
 
+    /// Backpressure (issue 7): while paused the shard reads nothing from its connection, so
+    /// events wait in the kernel and at Discord instead of in this process; heartbeats,
+    /// commands and timers go on, and a close handshake still reads. Kept across reconnects.
+    /// Known limit (issue 7): heartbeat ACKs are not read while paused either, so a pause
+    /// longer than a heartbeat interval makes the session judge the connection a zombie and
+    /// resume on a new one (nothing is lost: unread events are replayed).
+    public func setReadingPaused(_ paused: Bool) {
+        driver.setReadingPaused(paused)
+    }
+
     /// The shard's current state. Throws `SessionInactiveError` before `start()` and after
     /// shutdown or a fatal error.
     public func info() throws -> ShardInfo {

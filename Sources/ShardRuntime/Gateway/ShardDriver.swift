@@ -35,9 +35,13 @@ final class ShardDriver: @unchecked Sendable {
     /// Events emitted under `lock`, delivered by `deliver()` after it is released.
     private var outbox: [ShardEvent] = []
     private var finishPending = false
+    /// Backpressure (issue 7): the owner asked to stop reading; kept across reconnects.
+    private var readingPaused = false
     private var finishCalled = false
     /// A `deliver()` is running (guarded by `lock`).
     private var delivering = false
+    /// The outbox's previous storage, emptied, kept for the next swap (used by the running `deliver()`).
+    private var spareOutbox: [ShardEvent] = []
     /// Set by the builder when the gateway URL is unusable; `start()` throws it.
     var gatewayURLProblem: ShardStartError?
     /// Set by the builder when no gateway URL was given: `start()` asks `GET /gateway/bot`.
@@ -137,6 +141,14 @@ final class ShardDriver: @unchecked Sendable {
         }
     }
 
+    func setReadingPaused(_ paused: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard paused != readingPaused else { return }
+        readingPaused = paused
+        connection?.setReadingPaused(paused)
+    }
+
     func shutdown(resumable: Bool) -> ResumeSession? {
         var resume: ResumeSession?
         locked { d in
@@ -219,9 +231,13 @@ final class ShardDriver: @unchecked Sendable {
         guard !delivering else { lock.unlock(); return }
         delivering = true
         while true {
-            let batch = outbox
-            outbox.removeAll(keepingCapacity: true)
+            // Swapped, not copied: the outbox gets the spare's emptied storage, so neither side
+            // allocates per payload (issue 7). The spare belongs to the running deliverer.
+            var batch: [ShardEvent] = []
+            swap(&batch, &spareOutbox)
+            swap(&batch, &outbox)
             if batch.isEmpty {
+                spareOutbox = batch
                 delivering = false
                 let finishNow = finishPending && !finishCalled
                 if finishNow { finishCalled = true }
@@ -231,7 +247,9 @@ final class ShardDriver: @unchecked Sendable {
             }
             lock.unlock()
             for event in batch { sink(event) }
+            batch.removeAll(keepingCapacity: batch.capacity <= 1024)
             lock.lock()
+            spareOutbox = batch
         }
     }
 
@@ -263,6 +281,7 @@ final class ShardDriver: @unchecked Sendable {
         decompressor = session.config.compression.makeDecompressor(limit: options.webSocket.maxMessageSize)
         let handler = ConnectionHandler(driver: self, generation: gen)
         connection = WebSocketClient.connect(url: url, options: options.webSocket, tls: options.tls, on: loop, handler: handler)
+        if readingPaused { connection?.setReadingPaused(true) }
     }
 
     // MARK: - Transport callbacks (loop thread)

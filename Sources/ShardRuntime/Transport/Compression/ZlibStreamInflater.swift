@@ -41,20 +41,29 @@ public final class ZlibStreamInflater: GatewayDecompressor {
             pending = []
             try fail(.messageTooLarge(size: size, limit: limit))
         }
-        if pending.isEmpty { pending = message } else { pending.append(contentsOf: message) }
+        // The usual case, a whole payload in one message, inflates straight from it
+        // (issue 7: no copy into `pending`, no fresh buffer for `pending` afterwards).
+        if pending.isEmpty {
+            guard ZlibStreamInflater.endsWithFlush(message) else {
+                pending = message
+                return nil
+            }
+            return try message.withUnsafeBufferPointer { input throws(TransportError) in try inflateAll(input) }
+        }
+        pending.append(contentsOf: message)
         // The marker may be split across messages, so check the accumulated input.
         guard ZlibStreamInflater.endsWithFlush(pending) else { return nil }
         defer { pending.removeAll(keepingCapacity: pending.capacity <= 1 << 20) }
-        return try inflateAll()
+        return try pending.withUnsafeBufferPointer { input throws(TransportError) in try inflateAll(input) }
     }
 
-    private func inflateAll() throws(TransportError) -> [UInt8] {
+    private func inflateAll(_ input: UnsafeBufferPointer<UInt8>) throws(TransportError) -> [UInt8] {
         output.count = 0
         var status: Int32 = Z_OK
         var overLimit = false
         let limit = self.limit
-        pending.withUnsafeMutableBufferPointer { input in
-            stream.next_in = input.baseAddress
+        do {
+            stream.next_in = input.baseAddress.map { UnsafeMutablePointer(mutating: $0) }  // zlib only reads it
             stream.avail_in = UInt32(input.count)
             repeat {
                 if output.count > limit { overLimit = true; break }

@@ -19,6 +19,9 @@ public final class StreamConnection: EventLoopSelectable, @unchecked Sendable {
     private var closeWhenFlushed = false
     private var tlsWriteWantsRead = false
     private var tlsReadWantsWrite = false
+    /// Backpressure (issue 7): while set, nothing is read (writes go on). A hang-up still
+    /// reads through to the end, so a closed peer never leaves the loop spinning.
+    private var readPaused = false
     private var readBuffer: UnsafeMutableRawPointer { loop.readBuffer }
     private static let readSize = EventLoop.readBufferSize
 
@@ -55,6 +58,16 @@ public final class StreamConnection: EventLoopSelectable, @unchecked Sendable {
     }
 
     public var isOpen: Bool { state == .open }
+
+    /// Stops or restarts reading (loop thread). Restarting reads what arrived meanwhile,
+    /// including bytes TLS had already decrypted.
+    func setReadPaused(_ paused: Bool) {
+        guard paused != readPaused else { return }
+        readPaused = paused
+        guard state == .open else { return }
+        updateInterest()
+        if !paused { readAvailable() }
+    }
 
     /// Bytes queued and not yet handed to the kernel (loop thread).
     var pendingOutput: Int { out.count - outStart }
@@ -130,7 +143,9 @@ public final class StreamConnection: EventLoopSelectable, @unchecked Sendable {
         case .open:
             if writable || (readable && tlsWriteWantsRead) { flush() }
             guard state == .open else { return }
-            if readable || (writable && tlsReadWantsWrite) { readAvailable() }
+            // Paused, the read interest is off: `readable` then means the peer hung up (or an
+            // error), so read through to the end instead of being woken again and again.
+            if readable || (writable && tlsReadWantsWrite) { readAvailable(throughPause: readPaused) }
         }
     }
 
@@ -158,7 +173,7 @@ public final class StreamConnection: EventLoopSelectable, @unchecked Sendable {
 
     private func updateInterest() {
         guard state == .open else { return }
-        loop.setInterest(fd: fd, read: true, write: outStart < out.count || tlsReadWantsWrite)
+        loop.setInterest(fd: fd, read: !readPaused, write: outStart < out.count || tlsReadWantsWrite)
     }
 
     private func flush() {
@@ -189,11 +204,12 @@ public final class StreamConnection: EventLoopSelectable, @unchecked Sendable {
         updateInterest()
     }
 
-    private func readAvailable() {
+    private func readAvailable(throughPause: Bool = false) {
         tlsReadWantsWrite = false
         // Read until the socket (and OpenSSL's buffer) is drained; the loop is level-triggered.
         for _ in 0..<64 {
             guard state == .open else { return }
+            if readPaused && !throughPause { return }
             let result: TLSSession.IOResult
             if let tls {
                 result = tls.read(into: readBuffer, count: StreamConnection.readSize)
@@ -216,6 +232,8 @@ public final class StreamConnection: EventLoopSelectable, @unchecked Sendable {
         }
         // Budget used up: with TLS, decrypted bytes may sit in OpenSSL's buffer where epoll
         // cannot see them, so continue on the next loop turn.
-        if state == .open, let tls, SSL_pending(tls.ssl) > 0 { loop.enqueue { self.readAvailable() } }
+        if state == .open, !readPaused || throughPause, let tls, SSL_pending(tls.ssl) > 0 {
+            loop.enqueue { self.readAvailable(throughPause: throughPause) }
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 
 /// One WebSocket over a `StreamConnection`: the I/O shell around the pure `WebSocketProtocol`.
 ///
@@ -20,6 +21,11 @@ public final class WebSocketConnection: @unchecked Sendable {
     private var handshakeKey = ""
     private var head: [UInt8] = []
     private var timer: Scheduled?
+    /// Backpressure asked for by the owner (issue 7); applied to the stream while open.
+    private var readingPaused = false
+    /// The state last asked for, from any thread: a loop task applies the latest one, so a
+    /// resume queued from another thread cannot undo a later pause made on the loop.
+    private let wantPaused = Atomic<Bool>(false)
 
     private init(loop: EventLoop, role: WebSocketRole, url: WebSocketURL?, options: WebSocketOptions,
                  handler: WebSocketHandler) {
@@ -91,6 +97,7 @@ public final class WebSocketConnection: @unchecked Sendable {
         timer?.cancel()
         timer = nil
         phase = .open
+        if readingPaused { stream?.setReadPaused(true) }
         handler?.webSocketDidOpen(self)
         if !leftover.isEmpty, phase == .open { leftover.withUnsafeBytes { received($0) } }
     }
@@ -195,6 +202,19 @@ public final class WebSocketConnection: @unchecked Sendable {
 
     // MARK: commands (thread-safe)
 
+    /// Backpressure (issue 7): while paused, nothing more is read from the socket, so messages
+    /// wait in the kernel (and then at the peer) instead of in memory; writes, pings and
+    /// timers go on. Only an open connection pauses: the handshake, and a close handshake
+    /// once started, always read.
+    public func setReadingPaused(_ paused: Bool) {
+        wantPaused.store(paused, ordering: .sequentiallyConsistent)
+        onLoop { [self] in
+            let latest = wantPaused.load(ordering: .sequentiallyConsistent)
+            readingPaused = latest
+            if phase == .open { stream?.setReadPaused(latest) }
+        }
+    }
+
     private func onLoop(_ body: @escaping () -> Void) {
         if loop.inEventLoop { body() } else { loop.enqueue(body) }
     }
@@ -228,6 +248,7 @@ public final class WebSocketConnection: @unchecked Sendable {
                 finish(.closed(WebSocketCloseCode.abnormal, "closed before the connection opened"))
             case .open:
                 phase = .closing
+                stream?.setReadPaused(false)  // the peer's close frame must be read
                 perform(machine.close(code: code, reason: reason))
                 timer = loop.scheduleInternal(after: options.closeTimeout) { [self] in
                     guard phase == .closing else { return }
