@@ -91,7 +91,9 @@ import Testing
             """
         let badLine = script.split(separator: "\n", omittingEmptySubsequences: false)
             .firstIndex { $0.contains("status = 42") }! + 1
-        let harness = try BotHarness(script: script, heartbeatMS: 300)  // short: latency gets measured
+        // Short enough that latency gets measured soon; not 300 ms, whose ACKs came late now and
+        // then under load, and the zombie reconnect resumed twice (resumedCount == 1 below).
+        let harness = try BotHarness(script: script, heartbeatMS: 1000)
         defer { harness.cleanup() }
         let bot = try harness.start(harness.options {
             $0.intents = .explicit(bits: UInt64(GatewayIntents.guilds | GatewayIntents.guildMessages

@@ -56,7 +56,7 @@ func isConnected(_ resumed: Bool) -> (ShardEvent) -> Bool { { $0 == .connected(r
         let log: EventLog
     }
 
-    static func setUp(compression: GatewayCompression = .zlibStream, tls: Bool = false,
+    static func setUp(compression: GatewayCompression = .zlibStream, tls: Bool = false, loop: EventLoop? = nil,
                       configure: (inout GatewaySimOptions) -> Void = { _ in }) throws -> Setup {
         var options = GatewaySimOptions()
         // A long interval: with 300 ms, a loaded machine delayed an ACK past the next beat now
@@ -76,6 +76,7 @@ func isConnected(_ resumed: Bool) -> (ShardEvent) -> Bool { { $0 == .connected(r
             .timings(invalidSessionDelay: .milliseconds(10) ... .milliseconds(50), backoffBase: .milliseconds(50),
                      backoffMax: .milliseconds(400), helloTimeout: .seconds(5))
         if tls, let ca = sim.caFile { builder = builder.tls(.client(caFile: ca)) }
+        if let loop { builder = builder.eventLoop(loop) }
         let shard = builder.build(onEvent: { log.append($0) }, onFinish: { log.finish() })
         return Setup(sim: sim, shard: shard, log: log)
     }
@@ -210,7 +211,11 @@ func isConnected(_ resumed: Bool) -> (ShardEvent) -> Bool { { $0 == .connected(r
     @Test func fortyMegabyteGuildCreateIsDeliveredIntact() async throws {
         // A 40 MB payload takes longer than a short heartbeat to cross in a debug build; the ACK
         // queued behind it would look like a zombie, so this test keeps setUp's long interval.
-        let s = try Self.setUp(compression: .none)
+        // A loop of its own: decoding 40 MB keeps a debug-build loop busy for seconds, which on
+        // a shared loop delayed other parallel tests' heartbeats into zombie reconnects.
+        let own = EventLoop(name: "shard-40mb")
+        defer { own.shutdown() }
+        let s = try Self.setUp(compression: .none, loop: own)
         defer { Self.tearDown(s) }
         let size = 40 << 20
         s.sim.setGuildCreateSize(bytes: size)

@@ -15,10 +15,11 @@ import Testing
     }
 
     func connect(_ path: String, host: String = "127.0.0.1", tls: TLSConfiguration? = nil,
-                 options: WebSocketOptions = WebSocketOptions()) throws -> (WebSocketConnection, WebSocketRecorder) {
+                 options: WebSocketOptions = WebSocketOptions(), on loop: EventLoop? = nil) throws -> (WebSocketConnection, WebSocketRecorder) {
         let rec = WebSocketRecorder()
         let url = try WebSocketURL("wss://\(host):\(peer.port)\(path)")
-        let ws = WebSocketClient.connect(url: url, options: options, tls: tls ?? .client(caFile: certs.caFile), on: loop, handler: rec)
+        let ws = WebSocketClient.connect(url: url, options: options, tls: tls ?? .client(caFile: certs.caFile),
+                                         on: loop ?? self.loop, handler: rec)
         return (ws, rec)
     }
 
@@ -42,7 +43,11 @@ import Testing
 
     @Test func twentyMegabyteMessageBothWays() throws {
         defer { peer.stop() }
-        let (ws, rec) = try connect("/echo")
+        // A loop of its own: 20 MB each way keeps a debug-build loop busy for seconds, which on
+        // a shared loop delayed other parallel tests' heartbeats into zombie reconnects.
+        let own = EventLoop(name: "interop-20mb")
+        defer { own.shutdown() }
+        let (ws, rec) = try connect("/echo", on: own)
         #expect(Self.opened(rec))
         var big = [UInt8](repeating: 0, count: 20 * 1024 * 1024)
         var x: UInt32 = 12345

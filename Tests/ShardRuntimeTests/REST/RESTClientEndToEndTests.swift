@@ -104,12 +104,14 @@ import Testing
     }
 
     @Test func cancelledWhileWaitingToRetryIsNeverSentAgain() async throws {
-        try await Self.withClient(peerArguments: ["--retry-after", "5"]) { client, peer in
+        // A long retry-after (under the client's 60 s maximum): the cancel below must come
+        // while the retry waits, and a starved test task once took over 5 s to get there.
+        try await Self.withClient(peerArguments: ["--retry-after", "30"]) { client, peer in
             let outcome = LockedLines()
             let id = client.request(.post, "/limited/100", body: ["x": 1]) { result in
                 if case .failure(let error) = result { outcome.append("\(error.kind)") }
             }
-            await peer.waitForRequests(1)  // the 429 is in; the request now waits 5 s to retry
+            await peer.waitForRequests(1)  // the 429 is in; the request now waits 30 s to retry
             #expect(await RESTPeer.waitUntil(timeout: 5) { await Self.queued(client) == 1 })
             client.cancel(id)
             #expect(await RESTPeer.waitUntil(timeout: 5) { outcome.all() == ["cancelled"] }, "\(outcome.all())")

@@ -53,6 +53,9 @@ public final class TCPListener: EventLoopSelectable, @unchecked Sendable {
         let body = {
             guard self.fd >= 0 else { return }
             self.loop.deregister(fd: self.fd)
+            // shutdown first: it stops the listening socket itself, even while a child being
+            // spawned (fork, before exec closes CLOEXEC fds) still holds a copy of the fd.
+            _ = shutdown(self.fd, Int32(SHUT_RDWR))
             Glibc.close(self.fd)
             self.fd = -1
         }
@@ -66,6 +69,7 @@ public final class TCPListener: EventLoopSelectable, @unchecked Sendable {
         while done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
             guard loop.hasExited else { continue }
             if done.wait(timeout: .now()) == .timedOut, fd >= 0 {
+                _ = shutdown(fd, Int32(SHUT_RDWR))
                 Glibc.close(fd)
                 fd = -1
             }
