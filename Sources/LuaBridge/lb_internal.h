@@ -84,6 +84,10 @@ int lb_protected(lb_state *S, int base, int nargs, int nresults);
 void lb_set_error(lb_state *S, const char *msg, size_t len);
 /* Sets S's error to "<where>: memory limit exceeded (N MB)" (never raises). */
 void lb_set_memory_error(lb_state *S);
+/* Type name as a script author thinks of it ("null" for json.null, "float"). Never raises. */
+const char *lb_actual(lua_State *L, int idx);
+/* [-0, +2, m] pushes nil, "<msg> at <script:line>" (the calling script line); returns 2. */
+int lb_fail(lua_State *L, const char *msg);
 /* [-0, +1, e] lua_pcall target: decodes the string at 1 only to validate it. */
 int lb_json_decode_check(lua_State *L);
 

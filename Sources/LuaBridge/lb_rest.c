@@ -10,28 +10,11 @@
 
 static const char *const lb_methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", NULL};
 
-/* Type name as a script author thinks of it. Never raises. */
-static const char *lb_rest_actual(lua_State *L, int idx) {
-    if (lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == LB_JSON_NULL) return "null";
-    if (lua_type(L, idx) == LUA_TNUMBER && !lua_isinteger(L, idx)) return "float";
-    return luaL_typename(L, idx);
-}
-
-/* [-0, +2, m] returns nil, "<message> at <script:line>" (the caller of the rest.* function). */
-static int lb_rest_fail(lua_State *L, const char *msg) {
-    char where[128];
-    lb_where(L, 1, where, sizeof where);
-    lua_pushnil(L);
-    if (where[0]) lua_pushfstring(L, "%s at %s", msg, where);
-    else lua_pushstring(L, msg);
-    return 2;
-}
-
 /* [-0, +2, m] "bad argument '<name>' (<expected> expected, got <actual>)". */
 static int lb_rest_bad(lua_State *L, const char *name, const char *expected, int idx) {
     char msg[256];
-    snprintf(msg, sizeof msg, "bad argument '%s' (%s expected, got %s)", name, expected, lb_rest_actual(L, idx));
-    return lb_rest_fail(L, msg);
+    snprintf(msg, sizeof msg, "bad argument '%s' (%s expected, got %s)", name, expected, lb_actual(L, idx));
+    return lb_fail(L, msg);
 }
 
 /* Stack: [-0, +0, -] whether the value at idx is a snowflake (digits as a string, or
@@ -64,10 +47,10 @@ static int lb_rest_encode(lua_State *L) {
    Stack: [-0, +1|2|3, e] (when parked, the values lb_resume pushes). */
 static int lb_rest_start(lua_State *L, const char *method, const char *path, size_t path_len, int body_idx) {
     lb_state *S = lb_from(L);
-    if (!lb_coro_is_handler(L)) return lb_rest_fail(L, "rest calls are only allowed inside handlers and timers");
+    if (!lb_coro_is_handler(L)) return lb_fail(L, "rest calls are only allowed inside handlers and timers");
     if (!lua_isyieldable(L))
-        return lb_rest_fail(L, "rest calls cannot wait inside a C call (e.g. a table.sort or string.gsub callback)");
-    if (S->host.rest_request == NULL) return lb_rest_fail(L, "rest not available");
+        return lb_fail(L, "rest calls cannot wait inside a C call (e.g. a table.sort or string.gsub callback)");
+    if (S->host.rest_request == NULL) return lb_fail(L, "rest not available");
     const char *body = NULL;
     size_t body_len = 0;
     if (body_idx && lua_type(L, body_idx) == LUA_TTABLE) {
@@ -77,7 +60,7 @@ static int lb_rest_start(lua_State *L, const char *method, const char *path, siz
         lua_pushvalue(L, -3);
         if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
             if (S->aborting != LB_ABORT_NONE) return lua_error(L);
-            return lb_rest_fail(L, lua_tostring(L, -1) ? lua_tostring(L, -1) : "body cannot be encoded");
+            return lb_fail(L, lua_tostring(L, -1) ? lua_tostring(L, -1) : "body cannot be encoded");
         }
         body = b->p ? b->p : "";
         body_len = b->len;
@@ -89,7 +72,7 @@ static int lb_rest_start(lua_State *L, const char *method, const char *path, siz
             char msg[256];
             snprintf(msg, sizeof msg, "bad argument 'body' (invalid JSON: %s)",
                      lua_tostring(L, -1) ? lua_tostring(L, -1) : "?");
-            return lb_rest_fail(L, msg);
+            return lb_fail(L, msg);
         }
         body = lua_tolstring(L, body_idx, &body_len);
     }
@@ -123,7 +106,7 @@ static int lb_rest_request(lua_State *L) {
     if (found == NULL) {
         char msg[160];
         snprintf(msg, sizeof msg, "bad argument 'method' (GET, POST, PUT, PATCH or DELETE expected, got '%.16s')", m);
-        return lb_rest_fail(L, msg);
+        return lb_fail(L, msg);
     }
     size_t plen = 0;
     const char *path = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &plen) : NULL;
@@ -131,7 +114,7 @@ static int lb_rest_request(lua_State *L) {
     if (plen == 0 || path[0] != '/' || strlen(path) != plen) {
         char msg[160];
         snprintf(msg, sizeof msg, "bad argument 'path' (a path starting with '/' expected, got '%.40s')", path);
-        return lb_rest_fail(L, msg);
+        return lb_fail(L, msg);
     }
     int t = lua_type(L, 3);
     if (t != LUA_TNONE && t != LUA_TNIL && t != LUA_TTABLE && t != LUA_TSTRING)
@@ -147,7 +130,7 @@ static int lb_id_arg(lua_State *L, int idx, const char *name, char *out, size_t 
     if (lua_type(L, idx) == LUA_TSTRING) {
         char msg[200];
         snprintf(msg, sizeof msg, "bad argument '%s' (snowflake expected, got '%.32s')", name, lua_tostring(L, idx));
-        lb_rest_fail(L, msg);
+        lb_fail(L, msg);
     } else {
         lb_rest_bad(L, name, "snowflake string", idx);
     }

@@ -49,7 +49,7 @@ static void lb_expected(int types, char *out, size_t cap) {
 }
 
 /* Type name as a script author thinks of it. Never raises. */
-static const char *lb_actual(lua_State *L, int idx) {
+const char *lb_actual(lua_State *L, int idx) {
     if (lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == LB_JSON_NULL) return "null";
     if (lua_type(L, idx) == LUA_TNUMBER && !lua_isinteger(L, idx)) return "float";
     return luaL_typename(L, idx);
@@ -75,7 +75,7 @@ static int lb_type_ok(lua_State *L, int idx, int types) {
 }
 
 /* [-0, +2, m] returns nil, "<message> at <script:line>" */
-static int lb_fail(lua_State *L, const char *msg) {
+int lb_fail(lua_State *L, const char *msg) {
     char where[128];
     lb_where(L, 1, where, sizeof where);
     lua_pushnil(L);
