@@ -68,6 +68,19 @@ final class BenchBot: @unchecked Sendable {
         }
     }
 
+    /// Runs `action` on a Dispatch queue for each of `signals`. A nonisolated function on
+    /// purpose: a handler closure written in top-level code would be MainActor-isolated and
+    /// trap (dispatch_assert_queue) when Dispatch runs it off the main queue.
+    static func onSignals(_ signals: [Int32], _ action: @escaping @Sendable () -> Void) -> [DispatchSourceSignal] {
+        signals.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler(handler: action)
+            source.resume()
+            return source
+        }
+    }
+
     /// The content of a MESSAGE_CREATE's `d`, as a byte range, found by a search for the first
     /// `"content":"` key (escaped quotes inside the value are skipped). Nil when absent.
     static func contentRange(_ d: ArraySlice<UInt8>) -> Range<Int>? {
@@ -98,18 +111,12 @@ let finished = DispatchSemaphore(value: 0)
 let shard = Shard.builder(token: token, intents: [.guilds, .guildMessages, .messageContent])
     .gatewayURL("ws://127.0.0.1:\(port)")
     .apiBaseURL("http://127.0.0.1:\(port)/api/v10")
+    .logger(Logger(level: .warn))   // as botrun --log-level warn in bench/run.py
     .build(onEvent: { bot.handle($0) }, onFinish: { finished.signal() })
 bot.shard = shard
 
-// SIGTERM/SIGINT: close with 1000, then exit once the shard has finished (or after 2 s).
-var signalSources: [DispatchSourceSignal] = []
-for number in [SIGTERM, SIGINT] {
-    signal(number, SIG_IGN)
-    let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-    source.setEventHandler { shard.shutdown() }
-    source.resume()
-    signalSources.append(source)
-}
+// SIGTERM/SIGINT: close with 1000; main exits once the shard has finished.
+let signalSources = BenchBot.onSignals([SIGTERM, SIGINT]) { shard.shutdown() }
 
 shard.start { error in
     if let error {
