@@ -25,6 +25,8 @@ let package = Package(
         .target(name: "GatewaySim", dependencies: ["ShardRuntime", "CShims"]),
         .target(name: "BotrunKit", dependencies: ["ShardRuntime", "LuaBridge", "GatewaySim"]),
         .executableTarget(name: "botrun", dependencies: ["BotrunKit"]),
+        // scripts/bench client: ShardRuntime alone, no Lua (issue 3); not a product.
+        .executableTarget(name: "shard-bench", dependencies: ["ShardRuntime"], path: "bench/shard-bench"),
         .testTarget(name: "ShardRuntimeTests", dependencies: ["ShardRuntime", "GatewaySim"]),
         .testTarget(name: "GatewaySimTests", dependencies: ["GatewaySim", "ShardRuntime"]),
         .testTarget(name: "LuaBridgeTests", dependencies: ["LuaBridge"]),

@@ -8,6 +8,7 @@ import math
 import statistics
 
 CLIENTS = ["botrun", "discord.py", "hikari"]
+SHARD = "ShardRuntime alone (no Lua)"   # bench/shard-bench (issue 3); ~1 KB scenario only
 
 
 def ok(runs):
@@ -79,7 +80,7 @@ def markdown(scenarios, results, idle, reload, micro, status, machine, command, 
           f"**Machine:** {machine['nproc']} CPUs ({machine['cpu']}), Linux {machine['kernel']}; "
           f"Python {py[0]}, discord.py {py[1]}, hikari {py[2]}, aiohttp {py[3]} (both on zlib-stream); "
           f"commit {machine['commit']}; {machine['date']}; whole run {machine['duration_s']:.0f} s.", ""]
-    for c in CLIENTS:
+    for c in CLIENTS + [SHARD]:
         if status.get(c):
             L += [f"**{c}: {status[c]}** — its columns say *pending*; nothing was measured for it.", ""]
 
@@ -96,7 +97,16 @@ def markdown(scenarios, results, idle, reload, micro, status, machine, command, 
           "WebSocket framing. It is a lower bound on the work per event, not a client. When the",
           "project's LuaBridge is in the tree, a second floor row does botrun's own minimum on one thread:",
           "inflate, then LuaBridge decodes `d` into Lua tables and calls the handler (reads `msg.content`)",
-          "in a sandboxed state; **% of floor** is then relative to that row.", ""]
+          "in a sandboxed state; **% of floor** is then relative to that row.", "",
+          f"**{SHARD}** (~1 KB table only, issue 3) is `bench/shard-bench`: the same gateway client as",
+          "botrun (`ShardRuntime`: socket, WebSocket framing, zlib-stream inflate, payload header scan,",
+          "session) through its public API, with no Lua, no JSON decode of `d` and no objects built. It",
+          "runs in the same interleaved runs as the other clients and behaves like `bench.lua` (op 3",
+          "`ready`, `end:<count>`), but its \"read the content\" is only a byte search for the first",
+          "`\"content\":\"` key in the raw `d` bytes and a compare with the end marker. It is ShardRuntime's",
+          "own ceiling, not a bot. Its **% of floor** is against `floor (C: inflate + JSON scan)`, not the",
+          "LuaBridge floor (both it and that floor only inflate and scan), paired per run: run i of",
+          "ShardRuntime alone ÷ the floor measured right after it in the same round.", ""]
 
     for s in scenarios:
         res = results[s["name"]]
@@ -112,7 +122,7 @@ def markdown(scenarios, results, idle, reload, micro, status, machine, command, 
             lua_floor = [f["lua_events_per_s"] for f in floor if "lua_events_per_s" in f]
             if lua_floor:   # the floor that does botrun's own minimum: LuaBridge decode + handler
                 floor_med = statistics.median(lua_floor)
-            for c in CLIENTS:
+            for c in CLIENTS + ([SHARD] if SHARD in res else []):
                 if status.get(c):
                     L.append(status_row(c, "pending", 6))
                     continue
@@ -121,6 +131,10 @@ def markdown(scenarios, results, idle, reload, micro, status, machine, command, 
                 eps = [r["events_per_s"] for r in good]
                 ratio = paired(runs, base, lambda r: r["events_per_s"])
                 pct = (f"{100 * statistics.median(eps) / floor_med:.1f} %" if eps and floor_med else "–")
+                if c == SHARD:   # issue 3: per-run ratio against the C inflate + JSON scan floor of the same run
+                    per_run = paired(runs, res["floor"], lambda r: r["events_per_s"])
+                    pct = (spread([100 * x for x in per_run], lambda v: f"{v:.1f} %") + " of inflate + scan"
+                           if per_run else "–")
                 rss = [r["peak_rss"] for r in good if r.get("peak_rss")]
                 rss_ratio = paired(runs, base, lambda r: r.get("peak_rss"))
                 L.append(f"| {c}{errors_of(runs)} | {spread(eps, fnum)} | {ratio_cell(c, ratio)} | {pct} | "
@@ -231,9 +245,6 @@ def markdown(scenarios, results, idle, reload, micro, status, machine, command, 
         L += [f"*{micro}*", ""]
     else:
         L += ["| benchmark |", "|---|"] + [f"| {line} |" for line in micro] + [""]
-    L += ["## Not measured yet", "",
-          "- events/s through `ShardRuntime` alone, without Lua (issue 3): needs a small Swift driver "
-          "against the load generator.", ""]
     return "\n".join(L)
 
 
@@ -244,7 +255,7 @@ def svg(scenarios, results, status):
         if s["kind"] != "throughput":
             continue
         res = results[s["name"]]
-        for c in ["floor"] + CLIENTS:
+        for c in ["floor"] + CLIENTS + ([SHARD] if SHARD in res else []):
             vals = [r["events_per_s"] for r in ok(res[c])]
             rows.append((s["title"], c, vals, status.get(c)))
     W, left, right, bar, gap = 860, 300, 110, 18, 6
@@ -256,7 +267,7 @@ def svg(scenarios, results, status):
     def x(v):
         return left + (min(max(math.log10(max(v, 1)), lo), hi) - lo) * scale
 
-    colors = {"floor": "#888888", "botrun": "#d9480f", "discord.py": "#5865f2", "hikari": "#e8a23a"}
+    colors = {"floor": "#888888", "botrun": "#d9480f", "discord.py": "#5865f2", "hikari": "#e8a23a", SHARD: "#2b8a3e"}
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
            f'<rect width="{W}" height="{H}" fill="white"/>',
            f'<text x="{W / 2}" y="22" text-anchor="middle" font-size="15">MESSAGE_CREATE events/s into a handler '

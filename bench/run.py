@@ -1,6 +1,8 @@
 """Driver of scripts/bench (stdlib only): runs botrun, discord.py and hikari side by side
 against a fresh bench/loadgen per run, interleaved (A, B, C, A, B, C, ...), and writes
-BENCHMARKS.md and bench/throughput.svg. Usage: see scripts/bench --help.
+BENCHMARKS.md and bench/throughput.svg. In the ~1 KB scenario a fourth client runs in the
+same interleaving: bench/shard-bench, ShardRuntime alone without Lua (issue 3).
+Usage: see scripts/bench --help.
 """
 import argparse
 import json
@@ -22,8 +24,11 @@ OUT = os.path.join(HERE, "out")
 BIN = os.path.join(HERE, "bin")
 VENV_PY = os.path.join(HERE, ".venv", "bin", "python")
 BOTRUN = os.path.join(ROOT, ".build", "release", "botrun")
+SHARD_BENCH = os.path.join(ROOT, ".build", "release", "shard-bench")
 TOKEN = "MTAwMDAwMDAwMDAwMDAwMDAx.GbEnCh.bench-only-not-a-real-token-000"
 CLIENTS = ["botrun", "discord.py", "hikari"]
+SHARD = report.SHARD          # ShardRuntime alone (bench/shard-bench), ~1 KB scenario only
+SHARD_SCENARIOS = ("msg1k",)
 IDENTIFY_DEADLINE = 30  # idle scenario: seconds for all shards to identify
 
 
@@ -86,6 +91,8 @@ class Lines:
 
 
 def client_command(client, port, shards=1, script=None, watch=False):
+    if client == SHARD:
+        return [SHARD_BENCH, str(port)]
     if client == "discord.py":
         return [VENV_PY, os.path.join(HERE, "peers", "dpy_bot.py"), str(port), traffic.BIG_GUILD]
     if client == "hikari":
@@ -246,6 +253,19 @@ def botrun_status(skip):
     return None
 
 
+def shard_status():
+    if not os.access(SHARD_BENCH, os.X_OK):
+        return "not available: .build/release/shard-bench is not built"
+    return None
+
+
+def clients_of(scenario):
+    """The clients of a scenario in their interleaving order."""
+    if scenario["name"] in SHARD_SCENARIOS:
+        return CLIENTS[:1] + [SHARD] + CLIENTS[1:]
+    return CLIENTS
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small event counts: a smoke run")
@@ -286,13 +306,14 @@ def main():
         s["events"], s["mean_bytes"] = traffic.sizes(s["traffic"])
         if s["kind"] != "guild":
             s["events"] += 1   # the end marker is an event too
-    status = {"botrun": botrun_status(opts.no_botrun), "discord.py": None, "hikari": None}
-    results = {s["name"]: {c: [] for c in CLIENTS + ["floor"]} for s in scenarios}
+    status = {"botrun": botrun_status(opts.no_botrun), "discord.py": None, "hikari": None,
+              SHARD: shard_status()}
+    results = {s["name"]: {c: [] for c in clients_of(s) + ["floor"]} for s in scenarios}
 
     for s in scenarios:
         timeout = 240 if s["kind"] == "throughput" else 60
         for r in range(opts.runs):
-            for client in CLIENTS:
+            for client in clients_of(s):
                 if status[client]:
                     continue
                 log(f"bench: {s['name']} run {r + 1}/{opts.runs}: {client}")
@@ -300,7 +321,7 @@ def main():
                 results[s["name"]][client].append(res)
                 if "error" in res:
                     log(f"bench:   {res['error']}")
-                    if client == "botrun" and r == 0:
+                    if client in ("botrun", SHARD) and r == 0:
                         status[client] = "not available: " + res["error"][:300]
                 else:
                     log(f"bench:   {res['events_per_s']:.0f} events/s, {res['seconds']:.3f} s, "
