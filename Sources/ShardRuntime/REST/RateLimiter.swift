@@ -27,6 +27,9 @@ public struct RateLimiter: Sendable {
         public var maxRetries = 3
         /// A 429 asking to wait longer than this fails instead of waiting.
         public var maxRetryAfter = 60.0
+        /// A bucket's `Reset-After` longer than this is read as this: a broken or hostile
+        /// answer (`1e12`) must not park a route for ever. Discord's longest are minutes.
+        public var maxResetAfter = 3600.0
         public var unauthorizedLimit = 3
         public var invalidRequestLimit = 5000
         public var invalidRequestWindow = 600.0
@@ -224,7 +227,7 @@ public struct RateLimiter: Sendable {
             buckets[key] = bucket
             return
         }
-        let resetAt = now + resetAfter
+        let resetAt = now + min(resetAfter, configuration.maxResetAfter)
         if let known = bucket.resetAt, let current = bucket.remaining, now < known {
             // The window we know is still open: answers arrive out of order and with
             // varying delay, so never raise what is left, and keep the latest reset.

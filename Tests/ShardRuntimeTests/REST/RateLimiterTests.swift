@@ -29,6 +29,16 @@ import Testing
         #expect(Self.ticket(limiter.admit(Self.send1, now: 2.1)) != nil)
     }
 
+    @Test func hugeResetAfterIsCapped() throws {
+        var limiter = RateLimiter()
+        let cap = limiter.configuration.maxResetAfter
+        let ticket = try #require(Self.ticket(limiter.admit(Self.send1, now: 0)))
+        _ = limiter.record(ticket, RateLimitInfo(status: 200, bucket: "abc", limit: 5, remaining: 0, resetAfter: 1e12),
+                           now: 1, attempt: 1)
+        #expect(limiter.admit(Self.send1, now: 2) == .wait(until: 1 + cap))
+        #expect(Self.ticket(limiter.admit(Self.send1, now: 1 + cap)) != nil)
+    }
+
     @Test func unknownBucketAllowsOneRequestInFlight() throws {
         var limiter = RateLimiter()
         let first = try #require(Self.ticket(limiter.admit(Self.send1, now: 0)))
