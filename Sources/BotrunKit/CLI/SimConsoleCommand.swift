@@ -27,6 +27,8 @@ public enum SimConsoleCommand: Sendable, Equatable {
     case requestHeartbeat
     /// `/zombie`: stop ACKing heartbeats (the client should notice and reconnect).
     case stopHeartbeatACKs
+    /// `/zombie off`: acknowledge heartbeats again.
+    case resumeHeartbeatACKs
     /// `/close CODE`: close the WebSocket with CODE.
     case close(code: UInt16)
     /// `/drop`: cut the TCP connection without a close frame.

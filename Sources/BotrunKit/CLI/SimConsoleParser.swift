@@ -20,7 +20,8 @@ public enum SimConsoleParser {
             case .invalidate: "/invalidate [resumable]"
             case .close: "/close CODE"
             case .burst: "/burst N"
-            case .delete, .reconnect, .heartbeat, .zombie, .drop, .help, .quit: "/" + rawValue
+            case .zombie: "/zombie [off]"
+            case .delete, .reconnect, .heartbeat, .drop, .help, .quit: "/" + rawValue
             }
         }
 
@@ -36,7 +37,7 @@ public enum SimConsoleParser {
             case .reconnect: "gateway asks the bot to reconnect (op 7)"
             case .invalidate: "gateway invalidates the session (op 9), resumable or not"
             case .heartbeat: "gateway asks for a heartbeat now (op 1)"
-            case .zombie: "gateway stops acknowledging heartbeats"
+            case .zombie: "gateway stops acknowledging heartbeats (off: acknowledges them again)"
             case .close: "gateway closes the connection with CODE, e.g. 4000"
             case .drop: "gateway drops the TCP connection without a close frame"
             case .burst: "N messages at full speed"
@@ -104,13 +105,18 @@ public enum SimConsoleParser {
                 throw SimConsoleError("\(verb.usage) expects a whole number from 1 to \(maxBurst), got '\(argument)'")
             }
             return .burst(count: count)
-        case .delete, .reconnect, .heartbeat, .zombie, .drop, .help, .quit:
+        case .zombie:
+            switch argument {
+            case "": return .stopHeartbeatACKs
+            case "off": return .resumeHeartbeatACKs
+            default: throw SimConsoleError("\(verb.usage) takes 'off' or nothing, got '\(argument)'")
+            }
+        case .delete, .reconnect, .heartbeat, .drop, .help, .quit:
             guard argument.isEmpty else { throw SimConsoleError("/\(verb.rawValue) takes no argument, got '\(argument)'") }
             switch verb {
             case .delete: return .deleteLast
             case .reconnect: return .reconnect
             case .heartbeat: return .requestHeartbeat
-            case .zombie: return .stopHeartbeatACKs
             case .drop: return .dropConnection
             case .help: return .help
             default: return .quit

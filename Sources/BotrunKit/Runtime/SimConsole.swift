@@ -122,6 +122,9 @@ final class SimConsole: @unchecked Sendable {
             let seconds = Int((Double(sim.options.heartbeatIntervalMS) / 1000 * 2).rounded(.up))
             output("sim: heartbeats are no longer acknowledged, on this and later connections; "
                    + "the bot should call the connection a zombie and reconnect within about \(seconds) s")
+        case .resumeHeartbeatACKs:
+            sim.setHeartbeatACKs(true)
+            output("sim: heartbeats are acknowledged again")
         case .close(let code):
             noteDisrupted()
             sim.close(code: code)
