@@ -15,8 +15,9 @@ final class BotRuntime: @unchecked Sendable {
     /// Whether `start()` takes over SIGINT/SIGTERM/SIGHUP (the command line does; in-process
     /// callers stop the bot with `requestStop`, the function the signal handlers call).
     let handlesSignals: Bool
-    /// Paces IDENTIFYs; nil means the process-wide queue (Discord's 5 s per bucket), or with
-    /// `--sim` a queue paced like the local gateway (no wait). Tests pass their own.
+    /// Paces IDENTIFYs; nil means one queue for the process sized by `GET /gateway/bot`'s
+    /// `max_concurrency` (5 s per bucket), or with `--sim` one paced like the local gateway.
+    /// Tests pass their own.
     private var identifyQueue: IdentifyQueue?
 
     let shards = ShardSet()
