@@ -312,6 +312,18 @@ static void lb_copy_field(lua_State *L, const char *k) {
     lua_setfield(L, -3, k);
 }
 
+/* Stack: [-0, +0, e] with package.loaded at the top: replaces library `name` (the global
+   and its package.loaded entry) by a table holding only the fields in keep (NULL-ended). */
+static void lb_restrict_lib(lua_State *L, const char *name, const char *const keep[]) {
+    lua_newtable(L);        /* loaded, t */
+    lua_getglobal(L, name); /* loaded, t, lib */
+    for (int i = 0; keep[i] != NULL; i++) lb_copy_field(L, keep[i]);
+    lua_pop(L, 1);          /* loaded, t */
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, name);
+    lua_setglobal(L, name);
+}
+
 /* Stack: [-0, +0, e] replaces globals as described at the top of this file. */
 /* In --unsafe mode (issue 5) nothing below the wrappers is applied: os.getenv can
    read DISCORD_TOKEN from the environment, and a runaway __gc finalizer cannot be
@@ -356,24 +368,11 @@ void lb_open_sandbox(lua_State *L, lb_state *S) {
 
     lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE); /* loaded */
     /* os: only time, clock, date, difftime (no execute/exit/remove/getenv...) */
-    lua_newtable(L);
-    lua_getglobal(L, "os");
-    lb_copy_field(L, "time");
-    lb_copy_field(L, "clock");
-    lb_copy_field(L, "date");
-    lb_copy_field(L, "difftime");
-    lua_pop(L, 1);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, -3, "os");
-    lua_setglobal(L, "os");
+    static const char *const os_keep[] = {"time", "clock", "date", "difftime", NULL};
+    lb_restrict_lib(L, "os", os_keep);
     /* debug: only traceback */
-    lua_newtable(L);
-    lua_getglobal(L, "debug");
-    lb_copy_field(L, "traceback");
-    lua_pop(L, 1);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, -3, "debug");
-    lua_setglobal(L, "debug");
+    static const char *const debug_keep[] = {"traceback", NULL};
+    lb_restrict_lib(L, "debug", debug_keep);
     /* package: only loaded */
     lua_newtable(L);
     lua_pushvalue(L, -2);
