@@ -86,10 +86,7 @@ final class ShardSet: ShardControl, @unchecked Sendable {
         }
     }
 
-    static func milliseconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
-    }
+    static func milliseconds(_ duration: Duration) -> Double { duration.inSeconds * 1000 }
 }
 
 /// A command whose fields a script built and the bridge already type-checked.

@@ -69,8 +69,7 @@ public final class LocalIdentifyQueue: IdentifyQueue, @unchecked Sendable {
         if wait <= .zero {
             grant()
         } else {
-            let (seconds, attos) = wait.components
-            timerLoop.schedule(after: Double(seconds) + Double(attos) / 1e18, grant)
+            timerLoop.schedule(after: wait.inSeconds, grant)
         }
     }
 }

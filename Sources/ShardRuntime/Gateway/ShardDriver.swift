@@ -257,7 +257,7 @@ final class ShardDriver: @unchecked Sendable {
         timers.removeValue(forKey: timer)?.handle.cancel()
         timerIDs += 1
         let id = timerIDs
-        let seconds = max(0, Double(after.components.seconds) + Double(after.components.attoseconds) / 1e18)
+        let seconds = max(0, after.inSeconds)
         let handle = loop.schedule(after: seconds) { [weak self] in
             self?.locked { driver in
                 guard driver.timers[timer]?.id == id else { return }

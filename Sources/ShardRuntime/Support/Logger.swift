@@ -73,8 +73,7 @@ public final class Logger: @unchecked Sendable {
     /// (`1.363s`, not `1.3631964368856986 seconds`), everything else as described.
     static func text(of value: CustomStringConvertible) -> String {
         if let duration = value as? Duration {
-            let (seconds, attoseconds) = duration.components
-            return String(format: "%.3fs", Double(seconds) + Double(attoseconds) / 1e18)
+            return String(format: "%.3fs", duration.inSeconds)
         }
         return value.description
     }
